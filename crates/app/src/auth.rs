@@ -1,0 +1,211 @@
+//! Sign-in, sessions and lockout.
+//!
+//! Passwords are hashed with Argon2id off the async executor. A session is a
+//! random 256-bit token: the cookie (or bearer token) carries it, the
+//! database keeps only its SHA-256. Sessions end after an idle timeout and
+//! an absolute lifetime; a new token is minted at every login.
+
+use crate::{App, AppError, RequestMeta, Result};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use zhuqi_domain::{Actor, Role};
+use zhuqi_store::sessions::{self, SessionRow};
+
+/// A fresh session as handed to the client.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The secret token (cookie value / bearer token). Shown once.
+    pub token: String,
+    /// The CSRF token forms must echo.
+    pub csrf_token: String,
+    pub actor: Actor,
+    pub expires_at: i64,
+}
+
+/// A resolved session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub actor: Actor,
+    pub csrf_token: String,
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with Argon2id (default parameters) on a blocking thread.
+pub async fn hash_password(password: &str) -> Result<String> {
+    let pw = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Verifies a password against a stored hash on a blocking thread. A
+/// malformed hash (for example the `!` of an account without a password)
+/// never verifies.
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let pw = password.to_string();
+    let hash = hash.to_string();
+    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        Ok(parsed) => Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash that no password matches, but that costs the same to check, so
+/// unknown usernames take as long as wrong passwords.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Vn2Gx3Jm2Yy1Qq2cB6qk1sC8f0F1yJkR0k5m3m2b9Q";
+
+pub(crate) async fn actor_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<Option<Actor>> {
+    let Some(u) = zhuqi_store::users::get(c, user_id).await? else { return Ok(None) };
+    if u.active == 0 {
+        return Ok(None);
+    }
+    let Some(role) = Role::parse(&u.role) else { return Ok(None) };
+    Ok(Some(Actor {
+        user_id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role,
+        district_id: u.district_id,
+        department_id: u.department_id,
+        enterprise_id: u.enterprise_id,
+    }))
+}
+
+impl App {
+    /// Checks a username and password; on success opens a new session.
+    /// Failed attempts count towards the lockout; every outcome is audited.
+    pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> Result<NewSession> {
+        let username = username.trim();
+        let now = self.now_ms();
+        let creds = {
+            let mut c = self.store.read().await?;
+            zhuqi_store::users::credentials(&mut c, username).await?
+        };
+        let Some(creds) = creds else {
+            let _ = verify_password(password, DUMMY_HASH).await;
+            self.audit(None, "login", username, "failure", "unknown user", meta).await;
+            return Err(AppError::BadCredentials);
+        };
+        if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+            self.audit(None, "login", username, "locked", "attempt while locked", meta).await;
+            return Err(AppError::Locked(until));
+        }
+        if creds.active == 0 || !verify_password(password, &creds.password_hash).await {
+            let threshold = self.config.lockout_threshold.max(1);
+            let mut tx = self.store.begin().await?;
+            let n = zhuqi_store::users::record_failure(&mut tx, creds.id, None).await?;
+            let locked = n >= threshold;
+            let until = now + self.config.lockout_minutes * 60_000;
+            if locked {
+                zhuqi_store::users::lock(&mut tx, creds.id, until).await?;
+            }
+            tx.commit().await?;
+            self.audit(None, "login", username, "failure", &format!("wrong password ({n} in a row)"), meta).await;
+            if locked {
+                self.audit(None, "lockout", username, "locked", &format!("after {n} failed logins"), meta).await;
+                return Err(AppError::Locked(until));
+            }
+            return Err(AppError::BadCredentials);
+        }
+        let mut tx = self.store.begin().await?;
+        zhuqi_store::users::reset_failures(&mut tx, creds.id).await?;
+        let actor = actor_of(&mut tx, creds.id).await?.ok_or(AppError::BadCredentials)?;
+        let token = random_token();
+        let csrf_token = random_token();
+        let expires_at = now + self.config.session_absolute_hours * 3_600_000;
+        sessions::insert(
+            &mut tx,
+            &SessionRow {
+                token_hash: token_hash(&token),
+                user_id: creds.id,
+                csrf_token: csrf_token.clone(),
+                created_at: now,
+                last_seen_at: now,
+                expires_at,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.audit(Some(&actor), "login", username, "success", "", meta).await;
+        Ok(NewSession { token, csrf_token, actor, expires_at })
+    }
+
+    /// Resolves a session token. Expired (idle or absolute) sessions are
+    /// deleted and answer `Unauthenticated`. Activity refreshes the idle
+    /// clock at most once a minute to spare the writer.
+    pub async fn session(&self, token: &str) -> Result<SessionInfo> {
+        let now = self.now_ms();
+        let hash = token_hash(token);
+        let row = {
+            let mut c = self.store.read().await?;
+            sessions::get(&mut c, &hash).await?
+        };
+        let Some(row) = row else { return Err(AppError::Unauthenticated) };
+        let idle_ms = self.config.session_idle_minutes * 60_000;
+        if row.expires_at <= now || row.last_seen_at + idle_ms <= now {
+            let mut tx = self.store.begin().await?;
+            sessions::delete(&mut tx, &hash).await?;
+            tx.commit().await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let actor = {
+            let mut c = self.store.read().await?;
+            actor_of(&mut c, row.user_id).await?
+        };
+        let Some(actor) = actor else { return Err(AppError::Unauthenticated) };
+        if now - row.last_seen_at >= 60_000 {
+            let mut tx = self.store.begin().await?;
+            sessions::touch(&mut tx, &hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok(SessionInfo { actor, csrf_token: row.csrf_token })
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, token: &str, actor: &Actor, meta: &RequestMeta) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        sessions::delete(&mut tx, &token_hash(token)).await?;
+        tx.commit().await?;
+        self.audit(Some(actor), "logout", &actor.username, "success", "", meta).await;
+        Ok(())
+    }
+}
+
+impl App {
+    /// Deletes sessions past their idle or absolute limit.
+    pub async fn purge_sessions(&self) -> Result<u64> {
+        let mut tx = self.store.begin().await?;
+        let n = sessions::purge(&mut tx, self.now_ms(), self.config.session_idle_minutes * 60_000).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The actor of an active user, for the CLI's `--as`.
+    pub async fn actor_by_username(&self, username: &str) -> Result<Option<Actor>> {
+        let mut c = self.store.read().await?;
+        match zhuqi_store::users::by_username(&mut c, username).await? {
+            Some(u) => actor_of(&mut c, u.id).await,
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The application error: what the adapters map to HTTP statuses and CLI
+//! exit codes. Internal causes are logged, never shown.
+
+use zhuqi_domain::FieldError;
+use zhuqi_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in, or the session has expired.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Wrong username or password (deliberately not saying which).
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Too many failed logins; locked until the given instant (ms).
+    #[error("account locked until {0}")]
+    Locked(i64),
+    /// Signed in, but the role may not do this at all.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Does not exist, or is outside the actor's scope (indistinguishable on purpose).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Input broke a rule; names the field.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// Several input errors at once (imports: row, column, reason).
+    #[error("{} problems in the input", .0.len())]
+    InvalidRows(Vec<RowError>),
+    /// Conflicts with existing data (duplicate, stale version).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// One bad cell of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// 1-based line/row number in the file (header is row 1).
+    pub row: usize,
+    /// Column header as written in the file.
+    pub column: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}, column {}: {}", self.row, self.column, self.message)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unique(m) => AppError::Conflict(format!("already exists ({m})")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl From<zhuqi_store::SqlxError> for AppError {
+    fn from(e: zhuqi_store::SqlxError) -> Self {
+        StoreError::from(e).into()
+    }
+}

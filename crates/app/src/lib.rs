@@ -1,0 +1,53 @@
+//! Application layer: the use cases of zhuqi. Every read and write enters
+//! here with the acting user ([`Actor`]); authorization by scope happens
+//! here and nowhere else; each command runs in one transaction; denials,
+//! logins, imports and exports are written to the audit log.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod export;
+pub mod import;
+
+pub use config::AppConfig;
+pub use error::{AppError, Result};
+pub use zhuqi_domain::{Actor, Role, Scope};
+pub use zhuqi_store as store;
+
+use std::sync::Arc;
+use zhuqi_domain::Clock;
+use zhuqi_store::Store;
+
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: String,
+    pub request_id: String,
+}
+
+/// The application: store, clock and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<AppConfig>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("engine", &self.store.engine()).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self { store, clock, config: Arc::new(config) }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,102 @@
+//! Time is a parameter. Everything that needs "now" receives a [`Clock`];
+//! only [`SystemClock`] reads the wall clock (clippy's `disallowed-methods`
+//! enforces this everywhere else), so tests can set and move time.
+
+#[cfg(test)]
+use chrono::TimeZone;
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+use std::sync::Mutex;
+
+/// China Standard Time, +08:00 (no daylight saving since 1991). Working-day
+/// deadlines and "this month" are computed in it.
+pub fn china_offset() -> FixedOffset {
+    // 8 hours east is always a valid offset.
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// Source of the current instant.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Milliseconds since the Unix epoch, the storage format of instants.
+    fn now_ms(&self) -> i64 {
+        self.now().timestamp_millis()
+    }
+}
+
+/// The real wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[expect(clippy::disallowed_methods, reason = "the one sanctioned wall-clock read")]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock tests can set and advance.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = at;
+        }
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut g) = self.0.lock() {
+            *g += by;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|g| *g).unwrap_or_default()
+    }
+}
+
+/// Converts stored milliseconds back to an instant (the epoch if out of range).
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Formats stored milliseconds as RFC 3339 in China time, the form the API
+/// and pages show.
+pub fn rfc3339_cst(ms: i64) -> String {
+    from_ms(ms).with_timezone(&china_offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Formats stored milliseconds as `YYYY-MM-DD HH:MM` in China time.
+pub fn display_cst(ms: i64) -> String {
+    from_ms(ms).with_timezone(&china_offset()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn fixed_clock_moves_only_when_told() {
+        let t = Utc.with_ymd_and_hms(2026, 5, 31, 15, 30, 0).unwrap();
+        let c = FixedClock::new(t);
+        assert_eq!(c.now(), t);
+        c.advance(Duration::minutes(45));
+        assert_eq!(c.now(), t + Duration::minutes(45));
+    }
+
+    #[test]
+    fn instants_are_shown_in_china_time() {
+        let t = Utc.with_ymd_and_hms(2026, 5, 31, 15, 30, 0).unwrap();
+        assert_eq!(rfc3339_cst(t.timestamp_millis()), "2026-05-31T23:30:00+08:00");
+        assert_eq!(display_cst(t.timestamp_millis()), "2026-05-31 23:30");
+    }
+}

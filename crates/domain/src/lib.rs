@@ -1,0 +1,18 @@
+//! Pure rules of zhuqi (助企): identifiers with rules, roles and scopes, the
+//! clock seam. Nothing here performs I/O or reads the wall clock, so every
+//! rule can be tested by table and property tests alone.
+
+pub mod calendar;
+pub mod clock;
+pub mod credit_code;
+pub mod enterprise;
+pub mod error;
+pub mod password;
+pub mod phone;
+pub mod region;
+pub mod role;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use credit_code::CreditCode;
+pub use error::FieldError;
+pub use role::{Actor, Role, Scope};

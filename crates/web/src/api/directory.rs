@@ -1,0 +1,223 @@
+//! Regions, departments, users, enterprises, officers, assignments, coverage,
+//! audit log and imports over JSON.
+
+use crate::ctx::ApiCtx;
+use crate::error::{ApiError, ApiResultExt};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use zhuqi_app::directory::{EnterpriseDetail, EnterpriseInput, OfficerDetail};
+use zhuqi_app::import::{ImportKind, ImportReport};
+use zhuqi_app::AppError;
+use zhuqi_domain::FieldError;
+use zhuqi_store::assignments::AssignmentRow;
+use zhuqi_store::audit::AuditEntry;
+use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow};
+use zhuqi_store::users::{OfficerFilter, OfficerRow, UserRow};
+use zhuqi_store::{Page, Paged};
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn bad_json(e: axum::extract::rejection::JsonRejection, rid: &str) -> ApiError {
+    ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.to_string())
+}
+
+/// GET /api/v1/regions
+pub async fn regions(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
+    let r = st.app.regions().await.api(&ctx.meta.request_id)?;
+    Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
+}
+
+/// GET /api/v1/departments
+pub async fn departments(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
+    let r = st.app.departments().await.api(&ctx.meta.request_id)?;
+    Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UsersQuery {
+    pub role: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// GET /api/v1/users?role=…
+pub async fn users(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<UsersQuery>,
+) -> ApiResult<Paged<UserRow>> {
+    let p = st
+        .app
+        .users(&ctx.actor, q.role.as_deref(), Page::new(q.page, q.per_page), &ctx.meta)
+        .await
+        .api(&ctx.meta.request_id)?;
+    Ok(Json(p))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnterprisesQuery {
+    pub q: Option<String>,
+    pub district_id: Option<i64>,
+    pub township_id: Option<i64>,
+    pub officer_id: Option<i64>,
+    pub unassigned: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// GET /api/v1/enterprises
+pub async fn enterprises(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<EnterprisesQuery>,
+) -> ApiResult<Paged<EnterpriseRow>> {
+    let f = EnterpriseFilter {
+        q: q.q,
+        district_id: q.district_id,
+        township_id: q.township_id,
+        officer_id: q.officer_id,
+        unassigned: q.unassigned.unwrap_or(false),
+    };
+    let p =
+        st.app.enterprises(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await.api(&ctx.meta.request_id)?;
+    Ok(Json(p))
+}
+
+/// POST /api/v1/enterprises → 201
+pub async fn create_enterprise(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    body: Result<Json<EnterpriseInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<(axum::http::StatusCode, Json<EnterpriseRow>), ApiError> {
+    let Json(input) = body.map_err(|e| bad_json(e, &ctx.meta.request_id))?;
+    let e = st.app.create_enterprise(&ctx.actor, &input, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    Ok((axum::http::StatusCode::CREATED, Json(e)))
+}
+
+/// GET /api/v1/enterprises/{id}
+pub async fn enterprise(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<EnterpriseDetail> {
+    Ok(Json(st.app.enterprise(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+}
+
+/// GET /api/v1/enterprises/{id}/assignments — the history, newest first.
+pub async fn enterprise_assignments(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<Value> {
+    let d = st.app.enterprise(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let n = d.history.len();
+    Ok(Json(json!({"items": d.history, "total": n, "page": 1, "per_page": n})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignBody {
+    pub officer_id: i64,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// PUT /api/v1/enterprises/{id}/officer — assign or reassign.
+pub async fn assign(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    body: Result<Json<AssignBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<AssignmentRow> {
+    let Json(b) = body.map_err(|e| bad_json(e, &ctx.meta.request_id))?;
+    Ok(Json(st.app.assign(&ctx.actor, id, b.officer_id, &b.reason, &ctx.meta).await.api(&ctx.meta.request_id)?))
+}
+
+/// POST /api/v1/districts/{id}/assign-unassigned → `{"assigned": N}`
+pub async fn bulk_assign(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> ApiResult<Value> {
+    let n = st.app.bulk_assign_unassigned(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    Ok(Json(json!({"assigned": n})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OfficersQuery {
+    pub q: Option<String>,
+    pub district_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub idle: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// GET /api/v1/officers
+pub async fn officers(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<OfficersQuery>,
+) -> ApiResult<Paged<OfficerRow>> {
+    let f = OfficerFilter {
+        q: q.q,
+        district_id: q.district_id,
+        department_id: q.department_id,
+        idle: q.idle.unwrap_or(false),
+    };
+    Ok(Json(st.app.officers(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await.api(&ctx.meta.request_id)?))
+}
+
+/// GET /api/v1/officers/{id}
+pub async fn officer(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> ApiResult<OfficerDetail> {
+    Ok(Json(st.app.officer(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+}
+
+/// GET /api/v1/coverage
+pub async fn coverage(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
+    let rows: Vec<DistrictCoverage> = st.app.coverage(&ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let n = rows.len();
+    Ok(Json(json!({"items": rows, "total": n, "page": 1, "per_page": n})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// GET /api/v1/audit
+pub async fn audit(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Paged<AuditEntry>> {
+    let p = st
+        .app
+        .audit_log(&ctx.actor, q.action.as_deref(), Page::new(q.page, q.per_page), &ctx.meta)
+        .await
+        .api(&ctx.meta.request_id)?;
+    Ok(Json(p))
+}
+
+/// POST /api/v1/imports/{kind} — the request body is the file (.xlsx or
+/// .csv); an optional `X-File-Name` header names it. All or nothing: 422
+/// with every bad row and column, or 200 with the counts.
+pub async fn import(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<ImportReport> {
+    let rid = ctx.meta.request_id.clone();
+    let k = ImportKind::parse(&kind).ok_or_else(|| {
+        ApiError::new(
+            AppError::NotFound(format!("import kind '{kind}' (use enterprises, officers or assignments)")),
+            rid.clone(),
+        )
+    })?;
+    let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("upload").to_string();
+    Ok(Json(st.app.import(&ctx.actor, k, &name, &body, &ctx.meta, &|_, _| {}).await.api(&rid)?))
+}

@@ -1,0 +1,7 @@
+//! The JSON API, `/api/v1`. Lists answer `{"items": [...], "total": N,
+//! "page": P, "per_page": K}`; errors answer the envelope of
+//! [`crate::error`]. Authentication: `Authorization: Bearer <token>` from
+//! `POST /api/v1/auth/login`, or the session cookie.
+
+pub mod auth;
+pub mod directory;

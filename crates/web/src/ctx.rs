@@ -1,0 +1,275 @@
+//! Who is asking, in which language, with which request id: extractors and
+//! the cookie/CSRF helpers shared by pages and the API.
+
+use crate::error::{ApiError, PageError};
+use crate::i18n::Lang;
+use crate::AppState;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use zhuqi_app::{AppError, RequestMeta};
+use zhuqi_domain::Actor;
+
+pub const SESSION_COOKIE: &str = "zhuqi_session";
+pub const LOGIN_CSRF_COOKIE: &str = "zhuqi_login_csrf";
+pub const LANG_COOKIE: &str = "zhuqi_lang";
+
+/// The request id, minted by [`request_id`] for every request.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Middleware: gives every request an id (echoed in `x-request-id`).
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let mut b = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    let id = hex::encode(b);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.run(req).await;
+    if let Ok(v) = id.parse() {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Reads one cookie.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// Builds a `Set-Cookie` value.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<i64>, secure: bool) -> String {
+    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(a) = max_age_secs {
+        s.push_str(&format!("; Max-Age={a}"));
+    }
+    if secure {
+        s.push_str("; Secure");
+    }
+    s
+}
+
+fn meta_of(parts: &Parts) -> RequestMeta {
+    let ip = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .or_else(|| {
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+        })
+        .unwrap_or_default();
+    let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    RequestMeta { ip, request_id }
+}
+
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)).unwrap_or_default()
+}
+
+fn token_of(headers: &HeaderMap) -> Option<String> {
+    if let Some(b) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = b.strip_prefix("Bearer ") {
+            return Some(t.trim().to_string());
+        }
+    }
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// Request facts available without signing in.
+#[derive(Debug, Clone)]
+pub struct Anon {
+    pub meta: RequestMeta,
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Anon {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Anon {
+            meta: meta_of(parts),
+            lang: lang_of(&parts.headers),
+            path: parts.uri.path_and_query().map_or_else(|| "/".to_string(), |p| p.as_str().to_string()),
+        })
+    }
+}
+
+/// A signed-in user (from the session cookie or a bearer token).
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub token: String,
+    pub csrf: String,
+    pub meta: RequestMeta,
+    pub lang: Lang,
+    pub path: String,
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Ctx, AppError> {
+    let anon = Anon { meta: meta_of(parts), lang: lang_of(&parts.headers), path: parts.uri.path().to_string() };
+    let token = token_of(&parts.headers).ok_or(AppError::Unauthenticated)?;
+    let s = state.app.session(&token).await?;
+    Ok(Ctx { actor: s.actor, token, csrf: s.csrf_token, meta: anon.meta, lang: anon.lang, path: anon.path })
+}
+
+/// Extractor for API handlers: 401 JSON when not signed in.
+#[derive(Debug, Clone)]
+pub struct ApiCtx(pub Ctx);
+
+impl<S> FromRequestParts<S> for ApiCtx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let st = AppState::from_ref(state);
+        let rid = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        resolve(parts, &st).await.map(ApiCtx).map_err(|e| ApiError::new(e, rid))
+    }
+}
+
+/// Extractor for pages: redirects to the sign-in page when not signed in.
+#[derive(Debug, Clone)]
+pub struct PageCtx(pub Ctx);
+
+impl<S> FromRequestParts<S> for PageCtx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let st = AppState::from_ref(state);
+        match resolve(parts, &st).await {
+            Ok(c) => Ok(PageCtx(c)),
+            Err(AppError::Unauthenticated) => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                Err(PageError::Redirect(format!("/login?next={}", urlencode(next))))
+            }
+            Err(e) => Err(PageError::from_app(e, lang_of(&parts.headers), meta_of(parts).request_id)),
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A form POST from a signed-in user whose `_csrf` field must equal the
+/// session's CSRF token. Every page form goes through this extractor.
+#[derive(Debug)]
+pub struct CsrfForm<T> {
+    pub ctx: Ctx,
+    pub form: T,
+}
+
+impl<S, T> FromRequest<S> for CsrfForm<T>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let PageCtx(ctx) = PageCtx::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024).await.map_err(|_| {
+            PageError::from_app(
+                AppError::Invalid(zhuqi_domain::FieldError::new("body", "form too large")),
+                ctx.lang,
+                ctx.meta.request_id.clone(),
+            )
+        })?;
+        check_csrf_field(&ctx, &bytes)?;
+        let form: T = serde_urlencoded_from(&bytes).map_err(|m| {
+            PageError::from_app(
+                AppError::Invalid(zhuqi_domain::FieldError::new("form", m)),
+                ctx.lang,
+                ctx.meta.request_id.clone(),
+            )
+        })?;
+        Ok(CsrfForm { ctx, form })
+    }
+}
+
+fn serde_urlencoded_from<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| e.to_string())
+}
+
+/// Checks the `_csrf` field of an urlencoded body against the session.
+pub fn check_csrf_field(ctx: &Ctx, body: &[u8]) -> Result<(), PageError> {
+    let sent = url_field(body, "_csrf");
+    check_csrf_value(ctx, sent.as_deref())
+}
+
+pub fn check_csrf_value(ctx: &Ctx, sent: Option<&str>) -> Result<(), PageError> {
+    if sent.is_some_and(|s| constant_time_eq(s.as_bytes(), ctx.csrf.as_bytes())) {
+        Ok(())
+    } else {
+        Err(PageError::from_app(
+            AppError::Forbidden("CSRF token missing or wrong; reload the page and try again".into()),
+            ctx.lang,
+            ctx.meta.request_id.clone(),
+        ))
+    }
+}
+
+/// One field of an urlencoded body or query string.
+pub fn url_field(body: &[u8], name: &str) -> Option<String> {
+    let s = std::str::from_utf8(body).ok()?;
+    s.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let h = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(b) = h {
+                    out.push(b);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn random_hex() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}

@@ -1,0 +1,159 @@
+//! Errors rendered twice: a JSON envelope for the API and an HTML page for
+//! browsers. Each application error maps to exactly one status here.
+//! Internal causes are logged with the request id and never shown.
+//!
+//! The API error envelope (documented in the OpenAPI document):
+//! `{"error": {"code": "...", "message": "...", "request_id": "...",
+//!   "field": "credit_code"?, "rows": [{"row", "column", "message"}]?}}`
+
+use crate::i18n::Lang;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde_json::json;
+use zhuqi_app::AppError;
+
+/// Status and stable code of an application error.
+pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
+    match e {
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+        AppError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "locked"),
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        AppError::InvalidRows(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+/// The message a client may see.
+pub fn public_message(e: &AppError) -> String {
+    match e {
+        AppError::Internal(_) => "内部错误，请凭请求编号联系管理员 (internal error; quote the request id)".into(),
+        AppError::Locked(until) => format!(
+            "账号因多次登录失败已锁定至{} (account locked after repeated failed logins until {})",
+            zhuqi_domain::clock::display_cst(*until),
+            zhuqi_domain::clock::rfc3339_cst(*until)
+        ),
+        AppError::BadCredentials => "用户名或密码错误 (wrong username or password)".into(),
+        AppError::Unauthenticated => "请先登录，或会话已过期 (sign in first; the session may have expired)".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An error of an API handler.
+#[derive(Debug)]
+pub struct ApiError {
+    pub error: AppError,
+    pub request_id: String,
+}
+
+impl ApiError {
+    pub fn new(error: AppError, request_id: String) -> Self {
+        Self { error, request_id }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = status_of(&self.error);
+        if let AppError::Internal(cause) = &self.error {
+            tracing::error!(request_id = %self.request_id, %cause, "internal error");
+        }
+        let mut body = json!({
+            "error": {"code": code, "message": public_message(&self.error), "request_id": self.request_id}
+        });
+        match &self.error {
+            AppError::Invalid(f) => body["error"]["field"] = json!(f.field),
+            AppError::InvalidRows(rows) => body["error"]["rows"] = json!(rows),
+            _ => {}
+        }
+        let mut res = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            if let Ok(v) = "Bearer".parse() {
+                res.headers_mut().insert("www-authenticate", v);
+            }
+        }
+        res
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: Lang,
+    status: u16,
+    title: String,
+    message: String,
+    request_id: String,
+}
+
+impl ErrorPage {
+    fn t(&self, k: &str) -> String {
+        self.lang.t(k).to_string()
+    }
+}
+
+/// An error of a page handler.
+#[derive(Debug)]
+pub enum PageError {
+    Redirect(String),
+    App { error: AppError, lang: Lang, request_id: String },
+}
+
+impl PageError {
+    pub fn from_app(error: AppError, lang: Lang, request_id: String) -> Self {
+        PageError::App { error, lang, request_id }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Redirect(to) => Redirect::to(&to).into_response(),
+            PageError::App { error, lang, request_id } => {
+                let (status, _) = status_of(&error);
+                if let AppError::Internal(cause) = &error {
+                    tracing::error!(request_id = %request_id, %cause, "internal error");
+                }
+                let title = match status {
+                    StatusCode::NOT_FOUND => lang.t("not_found"),
+                    StatusCode::FORBIDDEN => lang.t("forbidden"),
+                    _ => lang.t("error"),
+                }
+                .to_string();
+                let page =
+                    ErrorPage { lang, status: status.as_u16(), title, message: public_message(&error), request_id };
+                match page.render() {
+                    Ok(html) => (status, Html(html)).into_response(),
+                    Err(_) => (status, page.message).into_response(),
+                }
+            }
+        }
+    }
+}
+
+/// Shortcut for handlers: wraps an application error for the API.
+pub trait ApiResultExt<T> {
+    fn api(self, request_id: &str) -> Result<T, ApiError>;
+}
+
+impl<T> ApiResultExt<T> for Result<T, AppError> {
+    fn api(self, request_id: &str) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::new(e, request_id.to_string()))
+    }
+}
+
+/// Shortcut for handlers: wraps an application error for a page.
+pub trait PageResultExt<T> {
+    fn page(self, ctx: &crate::ctx::Ctx) -> Result<T, PageError>;
+}
+
+impl<T> PageResultExt<T> for Result<T, AppError> {
+    fn page(self, ctx: &crate::ctx::Ctx) -> Result<T, PageError> {
+        self.map_err(|e| PageError::from_app(e, ctx.lang, ctx.meta.request_id.clone()))
+    }
+}

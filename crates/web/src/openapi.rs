@@ -1,0 +1,105 @@
+//! The OpenAPI 3.1 document, generated from the route table so that every
+//! API endpoint is described (a test checks it), with the list shape and the
+//! error envelope as shared schemas.
+
+use crate::router::{route_list, Audience};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+/// Builds the document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for r in route_list().into_iter().filter(|r| r.path.starts_with("/api/")) {
+        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
+        let mut params: Vec<Value> = r
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| {
+                let schema = if name == "id" { json!({"type": "integer"}) } else { json!({"type": "string"}) };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
+            .collect();
+        params.extend(
+            r.query.iter().map(|q| json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}})),
+        );
+        let mut op = json!({
+            "summary": r.summary,
+            "operationId": format!("{} {}", r.method, r.path),
+            "parameters": params,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "401": {"$ref": "#/components/responses/Error"},
+                "403": {"$ref": "#/components/responses/Error"},
+                "404": {"$ref": "#/components/responses/Error"},
+                "422": {"$ref": "#/components/responses/Error"},
+            }
+        });
+        if r.audience == Audience::Public {
+            op["security"] = json!([]);
+        }
+        if r.path == "/api/v1/auth/login" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}});
+            op["responses"]["200"] = json!({"description": "Signed in", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"token": {"type": "string", "description": "Bearer token"},
+                "expires_at": {"type": "string", "format": "date-time"}, "user": {"type": "object"}}}}}});
+            op["responses"]["429"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        if r.method == "GET" && r.query.contains(&"page") {
+            op["responses"]["200"] = json!({"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/List"}}}});
+        }
+        if r.path == "/api/v1/enterprises" && r.method == "POST" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseInput"}}}});
+        }
+        if r.path == "/api/v1/imports/{kind}" {
+            op["requestBody"] = json!({"required": true, "content": {
+                "text/csv": {"schema": {"type": "string", "format": "binary"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}});
+        }
+        entry[r.method.to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "zhuqi (助企) API",
+            "version": "1",
+            "description": "Scoped JSON API of the zhuqi enterprise-service platform. Authenticate with POST /api/v1/auth/login and send `Authorization: Bearer <token>`. Every list answers {items,total,page,per_page}; every error answers the Error envelope with a request id."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "zhuqi_session"}
+            },
+            "schemas": {
+                "List": {"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
+                    "items": {"type": "array", "items": {"type": "object"}},
+                    "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+                    "required": ["code", "message", "request_id"], "properties": {
+                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "locked", "forbidden", "not_found", "invalid", "invalid_rows", "conflict", "internal"]},
+                        "message": {"type": "string"},
+                        "request_id": {"type": "string"},
+                        "field": {"type": "string", "description": "The input field at fault (code invalid)"},
+                        "rows": {"type": "array", "description": "Every bad cell of an import (code invalid_rows)", "items": {"type": "object", "properties": {
+                            "row": {"type": "integer"}, "column": {"type": "string"}, "message": {"type": "string"}}}}}}}},
+                "EnterpriseInput": {"type": "object", "required": ["credit_code", "name", "district_id", "industry_code", "size"], "properties": {
+                    "credit_code": {"type": "string", "description": "统一社会信用代码, 18 characters, GB 32100-2015 check character"},
+                    "name": {"type": "string"}, "district_id": {"type": "integer"}, "township_id": {"type": "integer"},
+                    "industry_code": {"type": "string", "description": "GB/T 4754 code, e.g. C3443"},
+                    "size": {"type": "string", "enum": ["above", "below"]},
+                    "address": {"type": "string"}, "contact_name": {"type": "string"}, "contact_phone": {"type": "string"}}}
+            },
+            "responses": {"Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+        }
+    })
+}
+
+/// GET /api/v1/openapi.json
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}

@@ -1,0 +1,186 @@
+//! Enterprises: list with search, district filter and pagination; detail
+//! with officer and history; (re)assignment form; Excel export.
+
+use super::{chrome, parse_opt_i64, query_string, render, Chrome, Pager};
+use crate::ctx::{CsrfForm, PageCtx};
+use crate::error::{PageError, PageResultExt};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use zhuqi_app::directory::EnterpriseDetail;
+use zhuqi_domain::clock::display_cst;
+use zhuqi_store::enterprises::{EnterpriseFilter, EnterpriseRow};
+use zhuqi_store::regions::Region;
+use zhuqi_store::users::{OfficerFilter, OfficerRow};
+use zhuqi_store::Page;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    pub q: Option<String>,
+    pub district: Option<String>,
+    pub unassigned: Option<String>,
+    pub page: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> EnterpriseFilter {
+        EnterpriseFilter {
+            q: self.q.clone(),
+            district_id: parse_opt_i64(&self.district),
+            unassigned: self.unassigned.as_deref() == Some("1"),
+            ..Default::default()
+        }
+    }
+
+    fn query(&self) -> String {
+        query_string(&[
+            ("q", self.q.clone().unwrap_or_default()),
+            ("district", self.district.clone().unwrap_or_default()),
+            ("unassigned", self.unassigned.clone().unwrap_or_default()),
+        ])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct ListPage {
+    c: Chrome,
+    q: String,
+    district_sel: i64,
+    unassigned: bool,
+    districts: Vec<Region>,
+    items: Vec<EnterpriseRow>,
+    total: i64,
+    query: String,
+    pager: Pager,
+}
+
+/// Districts the actor may filter by (all for city-wide roles, else their own).
+pub async fn district_choices(st: &AppState, ctx: &crate::ctx::Ctx) -> Result<Vec<Region>, PageError> {
+    let all = st.app.districts().await.page(ctx)?;
+    Ok(match ctx.actor.district_id {
+        Some(d) if ctx.actor.role != zhuqi_domain::Role::CityAdmin => all.into_iter().filter(|r| r.id == d).collect(),
+        _ => all,
+    })
+}
+
+/// GET /enterprises
+pub async fn list(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = Page::new(q.page, Some(30));
+    let res = st.app.enterprises(&ctx.actor, &q.filter(), page, &ctx.meta).await.page(&ctx)?;
+    let districts = district_choices(&st, &ctx).await?;
+    let title = if ctx.actor.role == zhuqi_domain::Role::Officer { "my_enterprises" } else { "enterprises" };
+    let query = q.query();
+    let p = ListPage {
+        c: chrome(&ctx, "enterprises", ctx.lang.t(title).to_string(), "enterprises"),
+        q: q.q.clone().unwrap_or_default(),
+        district_sel: parse_opt_i64(&q.district).unwrap_or(-1),
+        unassigned: q.unassigned.as_deref() == Some("1"),
+        districts,
+        total: res.total,
+        pager: Pager::new("/enterprises", &query, res.page, res.per_page, res.total),
+        query,
+        items: res.items,
+    };
+    render(&ctx, &p)
+}
+
+/// GET /enterprises/export.xlsx
+pub async fn export(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let bytes = st.app.export_enterprises_xlsx(&ctx.actor, &q.filter(), &ctx.meta).await.page(&ctx)?;
+    Ok(xlsx_response("enterprises", bytes))
+}
+
+/// An `.xlsx` download.
+pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct DetailPage {
+    c: Chrome,
+    e: EnterpriseDetail,
+    industry_name: String,
+    can_assign: bool,
+    officer_sel: i64,
+    candidates: Vec<OfficerRow>,
+    /// (officer, from, to, by, reason)
+    history: Vec<(String, String, String, String, String)>,
+}
+
+/// GET /enterprises/{id}
+pub async fn detail(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let e = st.app.enterprise(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let can_assign = ctx.actor.may_assign_in(e.enterprise.district_id);
+    let candidates = if can_assign {
+        let f = OfficerFilter { district_id: Some(e.enterprise.district_id), ..Default::default() };
+        st.app.officers(&ctx.actor, &f, Page::new(Some(1), Some(500)), &ctx.meta).await.page(&ctx)?.items
+    } else {
+        Vec::new()
+    };
+    let current = ctx.lang.t("current").to_string();
+    let history = e
+        .history
+        .iter()
+        .map(|h| {
+            (
+                h.officer_name.clone(),
+                display_cst(h.valid_from),
+                h.valid_to.map_or_else(|| current.clone(), display_cst),
+                h.assigned_by_name.clone().unwrap_or_default(),
+                h.reason.clone(),
+            )
+        })
+        .collect();
+    let p = DetailPage {
+        c: chrome(&ctx, "enterprise", e.enterprise.name.clone(), "enterprises"),
+        industry_name: zhuqi_domain::enterprise::industry_section_name(&e.enterprise.industry_code).to_string(),
+        can_assign,
+        officer_sel: e.enterprise.officer_id.unwrap_or(-1),
+        candidates,
+        history,
+        e,
+    };
+    render(&ctx, &p)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    pub officer_id: i64,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// POST /enterprises/{id}/assign
+pub async fn assign(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<AssignForm>,
+) -> Result<Redirect, PageError> {
+    let ctx = f.ctx;
+    st.app.assign(&ctx.actor, id, f.form.officer_id, &f.form.reason, &ctx.meta).await.page(&ctx)?;
+    Ok(Redirect::to(&format!("/enterprises/{id}")))
+}

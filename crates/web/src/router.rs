@@ -1,0 +1,242 @@
+//! The one route table. Every URL of zhuqi is listed here, grouped by
+//! audience; the router, the OpenAPI document and the route×role test are
+//! all built from [`route_table`], so a new route cannot be missed by any of
+//! them.
+
+use crate::{api, assets, ctx, openapi, pages, AppState};
+use axum::routing::{get, post, put, MethodRouter};
+use axum::Router;
+
+/// Who a route is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// No sign-in needed.
+    Public,
+    /// HTML pages for signed-in users.
+    Page,
+    /// JSON API for signed-in users.
+    Api,
+}
+
+/// A route as documented.
+#[derive(Debug, Clone)]
+pub struct RouteDef {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub audience: Audience,
+    pub summary: &'static str,
+    /// Query parameters (API routes), for the OpenAPI document.
+    pub query: &'static [&'static str],
+}
+
+fn r(
+    method: &'static str,
+    path: &'static str,
+    audience: Audience,
+    summary: &'static str,
+    query: &'static [&'static str],
+    handler: MethodRouter<AppState>,
+) -> (RouteDef, MethodRouter<AppState>) {
+    (RouteDef { method, path, audience, summary, query }, handler)
+}
+
+/// Every route with its handler.
+pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
+    use Audience::{Api, Page, Public};
+    vec![
+        // Public
+        r("GET", "/healthz", Public, "Health check: 200 when the database answers", &[], get(assets::healthz)),
+        r("GET", "/static/{file}", Public, "Embedded CSS and JS", &[], get(assets::serve)),
+        r("GET", "/login", Public, "Sign-in page", &[], get(pages::login::show)),
+        r("POST", "/login", Public, "Sign in (form)", &[], post(pages::login::submit)),
+        r("GET", "/lang/{lang}", Public, "Switch language (zh or en)", &[], get(pages::login::switch_lang)),
+        r("GET", "/api/v1/openapi.json", Public, "This OpenAPI document", &[], get(openapi::serve)),
+        r("POST", "/api/v1/auth/login", Public, "Sign in: {username, password} → {token}", &[], post(api::auth::login)),
+        // Pages
+        r("POST", "/logout", Page, "Sign out", &[], post(pages::login::logout)),
+        r("GET", "/", Page, "Home page of the signed-in role", &[], get(pages::home::show)),
+        r("GET", "/enterprises", Page, "Enterprises in scope", &[], get(pages::enterprises::list)),
+        r(
+            "GET",
+            "/enterprises/export.xlsx",
+            Page,
+            "Enterprises in scope as Excel",
+            &[],
+            get(pages::enterprises::export),
+        ),
+        r("GET", "/enterprises/{id}", Page, "Enterprise detail", &[], get(pages::enterprises::detail)),
+        r(
+            "POST",
+            "/enterprises/{id}/assign",
+            Page,
+            "Assign or reassign the officer (form)",
+            &[],
+            post(pages::enterprises::assign),
+        ),
+        r("GET", "/officers", Page, "Officers in scope", &[], get(pages::officers::list)),
+        r("GET", "/officers/export.xlsx", Page, "Officers in scope as Excel", &[], get(pages::officers::export)),
+        r("GET", "/officers/{id}", Page, "Officer detail", &[], get(pages::officers::detail)),
+        r("GET", "/assignments", Page, "Assignment management", &[], get(pages::admin::assignments)),
+        r(
+            "POST",
+            "/assignments/bulk",
+            Page,
+            "Assign all unassigned enterprises of a district (form)",
+            &[],
+            post(pages::admin::bulk),
+        ),
+        r("GET", "/coverage", Page, "Coverage per district", &[], get(pages::admin::coverage)),
+        r("GET", "/coverage/export.xlsx", Page, "Coverage as Excel", &[], get(pages::admin::coverage_export)),
+        r("GET", "/users", Page, "Users (admins)", &[], get(pages::admin::users)),
+        r("GET", "/admin/import", Page, "Import form", &[], get(pages::admin::import_form)),
+        r("POST", "/admin/import", Page, "Import a file (multipart)", &[], post(pages::admin::import_submit)),
+        r("GET", "/audit", Page, "Audit log", &[], get(pages::admin::audit)),
+        // API
+        r("POST", "/api/v1/auth/logout", Api, "Sign out (ends the session or token)", &[], post(api::auth::logout)),
+        r("GET", "/api/v1/me", Api, "The signed-in user", &[], get(api::auth::me)),
+        r(
+            "GET",
+            "/api/v1/users",
+            Api,
+            "Users by role (admins, auditor)",
+            &["role", "page", "per_page"],
+            get(api::directory::users),
+        ),
+        r("GET", "/api/v1/regions", Api, "Region tree: city, districts, townships", &[], get(api::directory::regions)),
+        r("GET", "/api/v1/departments", Api, "Departments (涉企部门)", &[], get(api::directory::departments)),
+        r(
+            "GET",
+            "/api/v1/enterprises",
+            Api,
+            "Enterprises in scope",
+            &["q", "district_id", "township_id", "officer_id", "unassigned", "page", "per_page"],
+            get(api::directory::enterprises),
+        ),
+        r(
+            "POST",
+            "/api/v1/enterprises",
+            Api,
+            "Register an enterprise (admins)",
+            &[],
+            post(api::directory::create_enterprise),
+        ),
+        r(
+            "GET",
+            "/api/v1/enterprises/{id}",
+            Api,
+            "Enterprise detail with assignment history",
+            &[],
+            get(api::directory::enterprise),
+        ),
+        r(
+            "GET",
+            "/api/v1/enterprises/{id}/assignments",
+            Api,
+            "Assignment history of an enterprise",
+            &[],
+            get(api::directory::enterprise_assignments),
+        ),
+        r(
+            "PUT",
+            "/api/v1/enterprises/{id}/officer",
+            Api,
+            "Assign or reassign the officer: {officer_id, reason}",
+            &[],
+            put(api::directory::assign),
+        ),
+        r(
+            "POST",
+            "/api/v1/districts/{id}/assign-unassigned",
+            Api,
+            "Assign every unassigned enterprise of a district",
+            &[],
+            post(api::directory::bulk_assign),
+        ),
+        r(
+            "GET",
+            "/api/v1/officers",
+            Api,
+            "Officers in scope",
+            &["q", "district_id", "department_id", "idle", "page", "per_page"],
+            get(api::directory::officers),
+        ),
+        r(
+            "GET",
+            "/api/v1/officers/{id}",
+            Api,
+            "Officer detail with enterprises served",
+            &[],
+            get(api::directory::officer),
+        ),
+        r("GET", "/api/v1/coverage", Api, "Coverage per district", &[], get(api::directory::coverage)),
+        r(
+            "GET",
+            "/api/v1/audit",
+            Api,
+            "Audit log (city admin, auditor)",
+            &["action", "page", "per_page"],
+            get(api::directory::audit),
+        ),
+        r(
+            "POST",
+            "/api/v1/imports/{kind}",
+            Api,
+            "Import enterprises|officers|assignments from the request body (.xlsx or .csv)",
+            &[],
+            post(api::directory::import),
+        ),
+    ]
+}
+
+/// The documented routes, without handlers (for tests and the OpenAPI document).
+pub fn route_list() -> Vec<RouteDef> {
+    route_table().into_iter().map(|(d, _)| d).collect()
+}
+
+/// Builds the application's router.
+pub fn build_router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (def, handler) in route_table() {
+        router = router.route(def.path, handler);
+    }
+    router
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(ctx::request_id))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn not_found(anon: ctx::Anon) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if anon.path.starts_with("/api/") {
+        crate::error::ApiError::new(zhuqi_app::AppError::NotFound(anon.path.clone()), anon.meta.request_id)
+            .into_response()
+    } else {
+        crate::error::PageError::from_app(
+            zhuqi_app::AppError::NotFound(anon.path.clone()),
+            anon.lang,
+            anon.meta.request_id,
+        )
+        .into_response()
+    }
+}
+
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    for (k, v) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    ] {
+        if let Ok(v) = v.parse() {
+            h.insert(k, v);
+        }
+    }
+    res
+}

@@ -1,0 +1,116 @@
+//! Configuration: defaults → TOML file → `ZHUQI_*` environment variables →
+//! command-line flags, each layer overriding the one before.
+
+use serde::{Deserialize, Serialize};
+use zhuqi_app::AppConfig;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// SQLite file path or `postgres://` URL.
+    pub db: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Mark cookies `Secure` (turn on when served behind TLS).
+    pub secure_cookies: bool,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log: String,
+    pub auth: AppConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            db: "./zhuqi.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            log: "info".into(),
+            auth: AppConfig::default(),
+        }
+    }
+}
+
+/// The annotated example printed by `zhuqi config example`.
+pub const EXAMPLE: &str = r#"# zhuqi configuration. Every key is optional; shown are the defaults.
+# Precedence: defaults < this file (--config or ZHUQI_CONFIG) < ZHUQI_* env < flags.
+
+# SQLite file path (created if missing) or a PostgreSQL URL such as
+# "postgres://zhuqi@127.0.0.1:5432/zhuqi".            env: ZHUQI_DB     flag: --db
+db = "./zhuqi.db"
+# Address and port to serve on.                        env: ZHUQI_LISTEN flag: --listen
+listen = "127.0.0.1:8080"
+# Mark cookies Secure; turn on when served behind TLS. env: ZHUQI_SECURE_COOKIES
+secure_cookies = false
+# Log filter, e.g. "info" or "zhuqi=debug,sqlx=warn".  env: ZHUQI_LOG
+log = "info"
+
+[auth]
+# A session ends after this many idle minutes ...
+session_idle_minutes = 30
+# ... and at the latest this many hours after sign-in.
+session_absolute_hours = 12
+# Failed logins in a row that lock an account, and for how long.
+lockout_threshold = 5
+lockout_minutes = 15
+
+[auth.password]
+min_length = 8
+require_letter = true
+require_digit = false
+"#;
+
+impl Config {
+    /// Loads the layers in order. `file` is `--config`; env vars are read
+    /// from `env` (injected for tests).
+    pub fn load(file: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let path = file.map(str::to_string).or_else(|| env("ZHUQI_CONFIG"));
+        let mut cfg = match path {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("cannot read config file {p}: {e}"))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {p}: {e}"))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = env("ZHUQI_DB") {
+            cfg.db = v;
+        }
+        if let Some(v) = env("ZHUQI_LISTEN") {
+            cfg.listen = v;
+        }
+        if let Some(v) = env("ZHUQI_LOG") {
+            cfg.log = v;
+        }
+        if let Some(v) = env("ZHUQI_SECURE_COOKIES") {
+            cfg.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_parses_to_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn env_overrides_file_and_unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("zhuqi-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("c.toml");
+        std::fs::write(&p, "db = \"file.db\"\nlisten = \"0.0.0.0:9000\"\n").unwrap();
+        let env = |k: &str| (k == "ZHUQI_DB").then(|| "env.db".to_string());
+        let c = Config::load(Some(p.to_str().unwrap()), &env).unwrap();
+        assert_eq!(c.db, "env.db");
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        std::fs::write(&p, "dbb = 1\n").unwrap();
+        let e = Config::load(Some(p.to_str().unwrap()), &|_| None).unwrap_err().to_string();
+        assert!(e.contains("dbb"), "{e}");
+    }
+}

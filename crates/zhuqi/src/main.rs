@@ -1,0 +1,283 @@
+//! `zhuqi` — the one binary: serve, demo, migrate, import, export, config,
+//! calendar. A thin adapter over the application layer.
+
+mod calendar_cmd;
+mod config;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use config::Config;
+use std::io::Write;
+use std::sync::Arc;
+use zhuqi_app::import::ImportKind;
+use zhuqi_app::{App, RequestMeta};
+use zhuqi_domain::{Actor, SystemClock};
+use zhuqi_store::Store;
+use zhuqi_web::{AppState, WebConfig};
+
+/// 助企 zhuqi: a city platform for serving enterprises — officers, visits,
+/// and demands held to the 1-3-5 working-day limits.
+#[derive(Debug, Parser)]
+#[command(name = "zhuqi", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML; see `zhuqi config example`). Env: ZHUQI_CONFIG.
+    #[arg(long, global = true)]
+    config: Option<String>,
+    /// SQLite file path or postgres:// URL. Env: ZHUQI_DB.
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Address to listen on, e.g. 127.0.0.1:8080. Env: ZHUQI_LISTEN.
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Serve the web pages and the JSON API (migrates the database first).
+    Serve,
+    /// Build (once) and serve the 丽水 demo city. Defaults: --db ./zhuqi-demo.db --listen 127.0.0.1:8080.
+    Demo {
+        /// Delete and rebuild the demo database.
+        #[arg(long)]
+        reset: bool,
+        /// Build the demo data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply the embedded schema migrations and exit.
+    Migrate,
+    /// Import enterprises, officers or assignments from .xlsx or .csv (UTF-8 or GB18030). All or nothing.
+    Import(ImportArgs),
+    /// Export enterprises, officers or coverage to .xlsx.
+    Export(ExportArgs),
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// The statutory working-day calendar and deadlines (1-3-5 rule).
+    Calendar {
+        #[command(subcommand)]
+        cmd: calendar_cmd::CalendarCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Print an annotated example configuration file.
+    Example,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// What the file holds: enterprises, officers or assignments.
+    kind: String,
+    /// The .xlsx or .csv file.
+    file: String,
+    /// Act as this user (scope and audit log); default the city admin `admin`.
+    #[arg(long = "as", default_value = "admin")]
+    as_user: String,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// What to export: enterprises, officers or coverage.
+    kind: String,
+    /// Output .xlsx file.
+    #[arg(long, short)]
+    out: String,
+    /// Act as this user (the export is limited to their scope); default `admin`.
+    #[arg(long = "as", default_value = "admin")]
+    as_user: String,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Cmd::Calendar { cmd } = cli.cmd {
+        let mut out = std::io::stdout().lock();
+        return calendar_cmd::run(cmd, &mut out);
+    }
+    if let Cmd::Config { cmd: ConfigCmd::Example } = cli.cmd {
+        print!("{}", config::EXAMPLE);
+        return Ok(());
+    }
+    let mut cfg = Config::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
+    let is_demo = matches!(cli.cmd, Cmd::Demo { .. });
+    if is_demo && cli.db.is_none() && std::env::var("ZHUQI_DB").is_err() {
+        cfg.db = "./zhuqi-demo.db".into();
+    }
+    if let Some(db) = cli.db {
+        cfg.db = db;
+    }
+    if let Some(l) = cli.listen {
+        cfg.listen = l;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cfg.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cli.cmd {
+            Cmd::Serve => serve(&cfg, open(&cfg).await?).await,
+            Cmd::Demo { reset, no_serve } => demo(&cfg, reset, no_serve).await,
+            Cmd::Migrate => {
+                let store =
+                    Store::connect(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+                let n = store.migrate().await?;
+                println!("migrations applied: {n} (database {})", cfg.db);
+                Ok(())
+            }
+            Cmd::Import(a) => import(&cfg, a).await,
+            Cmd::Export(a) => export(&cfg, a).await,
+            Cmd::Config { .. } | Cmd::Calendar { .. } => Ok(()),
+        }
+    })
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<App> {
+    let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+    Ok(App::new(store, Arc::new(SystemClock), cfg.auth.clone()))
+}
+
+async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
+    let state = AppState::new(app.clone(), WebConfig { secure_cookies: cfg.secure_cookies });
+    let router = zhuqi_web::build_router(state);
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    println!("zhuqi serving at http://{addr}");
+    tracing::info!(%addr, "serving");
+    // Sweep expired sessions every ten minutes.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.purge_sessions().await {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+        }
+    });
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    app.store.close().await;
+    Ok(())
+}
+
+async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    if reset {
+        if cfg.db.starts_with("postgres") {
+            let store = Store::connect(&cfg.db).await?;
+            store.reset_schema().await?;
+            store.close().await;
+        } else {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = format!("{}{suffix}", cfg.db);
+                if std::path::Path::new(&p).exists() {
+                    std::fs::remove_file(&p).with_context(|| format!("cannot delete {p}"))?;
+                }
+            }
+        }
+    }
+    let app = open(cfg).await?;
+    if app.demo_is_built().await? {
+        eprintln!("demo city already in {} (use --reset to rebuild)", cfg.db);
+    } else {
+        eprintln!("building the 丽水 demo city in {} …", cfg.db);
+        let s = app
+            .build_demo(&|msg: &str| {
+                eprintln!("  {msg}");
+            })
+            .await?;
+        eprintln!(
+            "built: {} districts, {} townships, {} departments, {} officers, {} enterprises, {} enterprise users in {:.1}s",
+            s.districts,
+            s.townships,
+            s.departments,
+            s.officers,
+            s.enterprises,
+            s.enterprise_users,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let accounts = app.demo_accounts().await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\n演示账号 demo accounts (password for all: {}):", zhuqi_app::demo::DEMO_PASSWORD)?;
+    writeln!(out, "  {:<20} {:<16} scope", "username", "role")?;
+    for a in &accounts {
+        writeln!(out, "  {:<20} {:<16} {}", a.username, a.role.as_str(), a.scope)?;
+    }
+    writeln!(
+        out,
+        "  (also officer0001…officer1038, enterprise0001…enterprise0040, district-<name>, handler-<dept>, head-<dept>)"
+    )?;
+    drop(out);
+    if no_serve {
+        return Ok(());
+    }
+    serve(cfg, app).await
+}
+
+async fn cli_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
+    app.actor_by_username(username).await?.with_context(|| format!("no active user '{username}' (use --as USERNAME)"))
+}
+
+async fn import(cfg: &Config, a: ImportArgs) -> anyhow::Result<()> {
+    let kind = ImportKind::parse(&a.kind)
+        .with_context(|| format!("unknown import kind '{}': use enterprises, officers or assignments", a.kind))?;
+    let bytes = std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file))?;
+    let app = open(cfg).await?;
+    let actor = cli_actor(&app, &a.as_user).await?;
+    let meta = RequestMeta { ip: "cli".into(), request_id: String::new() };
+    let progress = |done: usize, total: usize| eprint!("\r  {done}/{total} rows");
+    match app.import(&actor, kind, &a.file, &bytes, &meta, &progress).await {
+        Ok(r) => {
+            eprintln!();
+            println!("imported {} rows from {}: {} created, {} updated", r.rows, a.file, r.created, r.updated);
+            Ok(())
+        }
+        Err(zhuqi_app::AppError::InvalidRows(rows)) => {
+            eprintln!();
+            for r in &rows {
+                eprintln!("{}: row {}, column {}: {}", a.file, r.row, r.column, r.message);
+            }
+            anyhow::bail!("{} problem(s) in {}; nothing was imported", rows.len(), a.file)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn export(cfg: &Config, a: ExportArgs) -> anyhow::Result<()> {
+    let app = open(cfg).await?;
+    let actor = cli_actor(&app, &a.as_user).await?;
+    let meta = RequestMeta { ip: "cli".into(), request_id: String::new() };
+    let bytes = match a.kind.as_str() {
+        "enterprises" => app.export_enterprises_xlsx(&actor, &Default::default(), &meta).await?,
+        "officers" => app.export_officers_xlsx(&actor, &Default::default(), &meta).await?,
+        "coverage" => app.export_coverage_xlsx(&actor, &meta).await?,
+        other => anyhow::bail!("unknown export kind '{other}': use enterprises, officers or coverage"),
+    };
+    std::fs::write(&a.out, &bytes).with_context(|| format!("cannot write {}", a.out))?;
+    println!("wrote {} ({} bytes)", a.out, bytes.len());
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! Sign-in, sessions, lockout and CSRF over real HTTP requests.
+
+use crate::harness::{engines, TestApp};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use chrono::Duration;
+use serde_json::json;
+use zhuqi_app::AppConfig;
+
+#[tokio::test]
+async fn api_login_returns_a_token_and_a_hardened_cookie() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let req = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "admin", "password": "zhuqi-demo"}).to_string()))
+            .unwrap();
+        let (s, h, body) = t.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let token = v["token"].as_str().unwrap();
+        assert_eq!(token.len(), 64);
+        let cookie = h.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(cookie.starts_with(&format!("zhuqi_session={token}")));
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let (s, me) = t.json(Method::GET, "/api/v1/me", Some(token), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(me["role"], "city_admin");
+        // A new session id at every login.
+        assert_ne!(t.token("admin").await, token);
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_gets_401_with_the_envelope_and_changes_nothing_but_the_counter() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let sessions = t.count("sessions").await;
+        let (s, v) = t
+            .json(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": "nope-nope"})))
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}");
+        assert_eq!(v["error"]["code"], "bad_credentials");
+        assert!(!v["error"]["request_id"].as_str().unwrap().is_empty());
+        assert_eq!(t.count("sessions").await, sessions);
+        let (s, _) =
+            t.json(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "ghost", "password": "x"}))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, v) = t.json(Method::POST, "/api/v1/auth/login", None, Some(json!({"user": "admin"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_even_for_the_right_password_until_the_lock_ends() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        for i in 1..=4 {
+            let (s, _) = t
+                .json(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    None,
+                    Some(json!({"username": "officer-a", "password": "bad"})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{e} attempt {i}");
+        }
+        let (s, v) = t
+            .json(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "officer-a", "password": "bad"})))
+            .await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{e}");
+        assert_eq!(v["error"]["code"], "locked");
+        let (s, _) = t
+            .json(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "officer-a", "password": "zhuqi-demo"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{e}: still locked");
+        t.clock.advance(Duration::minutes(16));
+        t.token("officer-a").await;
+        let (s, v) = t.json(Method::GET, "/api/v1/audit?action=lockout", Some(&t.token("auditor").await), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["total"], 1, "{e}: the lockout is audited once");
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_timeout_and_the_absolute_lifetime() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let tok = t.token("admin").await;
+        t.clock.advance(Duration::minutes(29));
+        assert_eq!(t.json(Method::GET, "/api/v1/me", Some(&tok), None).await.0, StatusCode::OK, "{e}");
+        t.clock.advance(Duration::minutes(31));
+        let (s, v) = t.json(Method::GET, "/api/v1/me", Some(&tok), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}: idle timeout");
+        assert_eq!(v["error"]["code"], "unauthenticated");
+        // Absolute lifetime: active every 20 minutes, still cut at 12 h.
+        let cfg = AppConfig { session_absolute_hours: 1, ..Default::default() };
+        let t = TestApp::with_config(e, cfg).await;
+        let tok = t.token("admin").await;
+        for _ in 0..2 {
+            t.clock.advance(Duration::minutes(20));
+            assert_eq!(t.json(Method::GET, "/api/v1/me", Some(&tok), None).await.0, StatusCode::OK);
+        }
+        t.clock.advance(Duration::minutes(21));
+        assert_eq!(
+            t.json(Method::GET, "/api/v1/me", Some(&tok), None).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{e}: absolute"
+        );
+    }
+}
+
+#[tokio::test]
+async fn logout_ends_the_token() {
+    let t = TestApp::new("sqlite").await;
+    let tok = t.token("admin").await;
+    assert_eq!(t.json(Method::POST, "/api/v1/auth/logout", Some(&tok), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(t.json(Method::GET, "/api/v1/me", Some(&tok), None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_login_form_needs_its_csrf_cookie_and_signs_in_with_it() {
+    let t = TestApp::new("sqlite").await;
+    let form = "_csrf=0123456789abcdef0123456789abcdef&username=admin&password=zhuqi-demo&next=%2Fenterprises";
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let (s, _, _) = t.send(req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no csrf cookie");
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, "zhuqi_login_csrf=0123456789abcdef0123456789abcdef")
+        .body(Body::from(form))
+        .unwrap();
+    let (s, h, _) = t.send(req).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/enterprises");
+    let wrong = form.replace("zhuqi-demo", "wrong-pass");
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, "zhuqi_login_csrf=0123456789abcdef0123456789abcdef")
+        .body(Body::from(wrong))
+        .unwrap();
+    let (s, _, body) = t.send(req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(String::from_utf8_lossy(&body).contains("login-error"));
+}
+
+#[tokio::test]
+async fn form_posts_without_the_session_csrf_token_are_refused_and_change_nothing() {
+    let t = TestApp::new("sqlite").await;
+    let (tok, csrf) = t.page_session("admin").await;
+    let post = |body: String| {
+        Request::post(format!("/enterprises/{}/assign", t.ids.ent_a3))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("zhuqi_session={tok}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let before = t.count("assignments").await;
+    let (s, _, _) = t.send(post(format!("officer_id={}", t.ids.officer_a))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = t.send(post(format!("_csrf=wrong&officer_id={}", t.ids.officer_a))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(t.count("assignments").await, before);
+    let (s, _, _) = t.send(post(format!("_csrf={csrf}&officer_id={}", t.ids.officer_a))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(t.count("assignments").await, before + 1);
+}
+
+#[tokio::test]
+async fn an_expired_session_sends_pages_to_the_sign_in_page() {
+    let t = TestApp::new("sqlite").await;
+    let tok = t.token("admin").await;
+    t.clock.advance(Duration::hours(1));
+    let req = Request::get("/enterprises")
+        .header(header::COOKIE, format!("zhuqi_session={tok}"))
+        .body(Body::empty())
+        .unwrap();
+    let (s, h, _) = t.send(req).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/login?next=/enterprises");
+}

@@ -1,0 +1,15 @@
+//! All integration tests of zhuqi in one binary (one link, not many).
+//! Each test builds its own database: a fresh SQLite file always, and a
+//! fresh PostgreSQL database when `ZHUQI_TEST_PG` names a server.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test harness code: a failed setup should abort the test loudly"
+)]
+
+mod auth;
+mod harness;
+mod registry;
+mod routes;
+mod store_suite;

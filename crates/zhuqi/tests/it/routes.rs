@@ -1,0 +1,318 @@
+//! The route × role matrix: every route of the router (taken from the one
+//! route table) is requested as every role — and anonymously — against an
+//! object in the role's scope and one outside it, and the status is checked
+//! against the documented rule: allowed (2xx/3xx), 403 for a role that may
+//! not use the route at all, 404 for an object outside the scope, and for
+//! anonymous callers 303 to the sign-in page (pages) or 401 (API).
+//! A route missing from [`spec`] fails the test.
+
+use crate::harness::{credit_code, TestApp};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use std::collections::HashMap;
+
+/// The object a route's `{…}` parameter names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Obj {
+    None,
+    Enterprise,
+    Officer,
+    District,
+    Param(&'static str),
+}
+
+/// What the route's body looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body_ {
+    Empty,
+    AssignForm,
+    BulkForm,
+    LogoutForm,
+    ImportMultipart,
+    LoginJsonEmpty,
+    LoginFormNoCsrf,
+    EnterpriseJson,
+    AssignJson,
+    CsvHeaderOnly,
+}
+
+struct Spec {
+    obj: Obj,
+    body: Body_,
+    /// Which demo users may use the route at all.
+    allowed: &'static [&'static str],
+    /// Status when allowed and in scope.
+    ok: StatusCode,
+}
+
+const ALL: &[&str] = &["admin", "auditor", "coordinator", "district-a", "handler-t", "head-t", "officer-a", "ent-a1"];
+const ENT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "officer-a", "ent-a1"];
+const OFF_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a", "ent-a1"];
+const ASSIGNERS: &[&str] = &["admin", "district-a"];
+const USER_READERS: &[&str] = &["admin", "auditor", "district-a"];
+const AUDIT_READERS: &[&str] = &["admin", "auditor"];
+const COVERAGE: &[&str] = &["admin", "auditor", "coordinator", "district-a"];
+const PUBLIC: &[&str] = &[];
+
+fn spec(method: &str, path: &str) -> Option<Spec> {
+    use Body_::*;
+    use Obj::{District, Enterprise, Officer, Param};
+    let s = |obj, body, allowed, ok| Some(Spec { obj, body, allowed, ok });
+    const OK: StatusCode = StatusCode::OK;
+    const SEE: StatusCode = StatusCode::SEE_OTHER;
+    match (method, path) {
+        ("GET", "/healthz") => s(Obj::None, Empty, PUBLIC, OK),
+        ("GET", "/static/{file}") => s(Param("app.css"), Empty, PUBLIC, OK),
+        ("GET", "/login") => s(Obj::None, Empty, PUBLIC, OK),
+        ("POST", "/login") => s(Obj::None, LoginFormNoCsrf, PUBLIC, StatusCode::FORBIDDEN),
+        ("GET", "/lang/{lang}") => s(Param("en"), Empty, PUBLIC, SEE),
+        ("GET", "/api/v1/openapi.json") => s(Obj::None, Empty, PUBLIC, OK),
+        ("POST", "/api/v1/auth/login") => s(Obj::None, LoginJsonEmpty, PUBLIC, StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/logout") => s(Obj::None, LogoutForm, ALL, SEE),
+        ("GET", "/") => s(Obj::None, Empty, ALL, OK),
+        ("GET", "/enterprises") | ("GET", "/enterprises/export.xlsx") => s(Obj::None, Empty, ENT_READERS, OK),
+        ("GET", "/enterprises/{id}") => s(Enterprise, Empty, ENT_READERS, OK),
+        ("POST", "/enterprises/{id}/assign") => s(Enterprise, AssignForm, ASSIGNERS, SEE),
+        ("GET", "/officers") | ("GET", "/officers/export.xlsx") => s(Obj::None, Empty, OFF_READERS, OK),
+        ("GET", "/officers/{id}") => s(Officer, Empty, OFF_READERS, OK),
+        ("GET", "/assignments") => s(Obj::None, Empty, ASSIGNERS, OK),
+        ("POST", "/assignments/bulk") => s(District, BulkForm, ASSIGNERS, SEE),
+        ("GET", "/coverage") | ("GET", "/coverage/export.xlsx") => s(Obj::None, Empty, COVERAGE, OK),
+        ("GET", "/users") => s(Obj::None, Empty, USER_READERS, OK),
+        ("GET", "/admin/import") => s(Obj::None, Empty, ASSIGNERS, OK),
+        ("POST", "/admin/import") => s(Obj::None, ImportMultipart, ASSIGNERS, OK),
+        ("GET", "/audit") => s(Obj::None, Empty, AUDIT_READERS, OK),
+        ("POST", "/api/v1/auth/logout") => s(Obj::None, Empty, ALL, StatusCode::NO_CONTENT),
+        ("GET", "/api/v1/me") | ("GET", "/api/v1/regions") | ("GET", "/api/v1/departments") => {
+            s(Obj::None, Empty, ALL, OK)
+        }
+        ("GET", "/api/v1/users") => s(Obj::None, Empty, USER_READERS, OK),
+        ("GET", "/api/v1/enterprises") => s(Obj::None, Empty, ENT_READERS, OK),
+        ("POST", "/api/v1/enterprises") => s(District, EnterpriseJson, ASSIGNERS, StatusCode::CREATED),
+        ("GET", "/api/v1/enterprises/{id}") | ("GET", "/api/v1/enterprises/{id}/assignments") => {
+            s(Enterprise, Empty, ENT_READERS, OK)
+        }
+        ("PUT", "/api/v1/enterprises/{id}/officer") => s(Enterprise, AssignJson, ASSIGNERS, OK),
+        ("POST", "/api/v1/districts/{id}/assign-unassigned") => s(District, Empty, ASSIGNERS, OK),
+        ("GET", "/api/v1/officers") => s(Obj::None, Empty, OFF_READERS, OK),
+        ("GET", "/api/v1/officers/{id}") => s(Officer, Empty, OFF_READERS, OK),
+        ("GET", "/api/v1/coverage") => s(Obj::None, Empty, COVERAGE, OK),
+        ("GET", "/api/v1/audit") => s(Obj::None, Empty, AUDIT_READERS, OK),
+        ("POST", "/api/v1/imports/{kind}") => s(Param("enterprises"), CsvHeaderOnly, ASSIGNERS, OK),
+        _ => None,
+    }
+}
+
+/// (in scope, out of scope) object ids per user, by object kind.
+fn objects(t: &TestApp, user: &str, obj: Obj) -> (String, Option<String>) {
+    let i = t.ids;
+    let (a, b): (i64, Option<i64>) = match (obj, user) {
+        // Assignment targets use the unassigned enterprise so reads stay stable.
+        (Obj::Enterprise, "district-a") => (i.ent_a1, Some(i.ent_b1)),
+        (Obj::Enterprise, "officer-a") | (Obj::Enterprise, "ent-a1") => (i.ent_a1, Some(i.ent_a2)),
+        (Obj::Enterprise, _) => (i.ent_a1, None),
+        (Obj::Officer, "district-a") => (i.officer_a, Some(i.officer_b)),
+        (Obj::Officer, "head-t") => (i.officer_a, Some(i.officer_b)),
+        (Obj::Officer, "officer-a") => (i.officer_a, Some(i.officer_a2)),
+        (Obj::Officer, "ent-a1") => (i.officer_a, Some(i.officer_b)),
+        (Obj::Officer, _) => (i.officer_a, None),
+        (Obj::District, "district-a") => (i.district_a, Some(i.district_b)),
+        (Obj::District, _) => (i.district_a, None),
+        (Obj::Param(p), _) => return (p.to_string(), None),
+        (Obj::None, _) => return (String::new(), None),
+    };
+    (a.to_string(), b.map(|x| x.to_string()))
+}
+
+fn fill(path: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+        out.push_str(value);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(9000);
+/// Alternates the officer of assignment requests so each successful one is a real change.
+static ASSIGN_SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn build(
+    t: &TestApp,
+    method: &str,
+    path: &str,
+    spec: &Spec,
+    target: &str,
+    auth: Option<(&str, &str)>,
+) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    let is_api = path.starts_with("/api/");
+    if let Some((tok, _)) = auth {
+        b = if is_api {
+            b.header(header::AUTHORIZATION, format!("Bearer {tok}"))
+        } else {
+            b.header(header::COOKIE, format!("zhuqi_session={tok}"))
+        };
+    }
+    let csrf = auth.map_or("", |a| a.1);
+    let form = |b: axum::http::request::Builder, s: String| {
+        b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(s)).unwrap()
+    };
+    let json = |b: axum::http::request::Builder, v: serde_json::Value| {
+        b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap()
+    };
+    // Assignment requests target the unassigned enterprise (in scope) so that
+    // the read checks of other routes keep their scope.
+    let ent_target = if target == t.ids.ent_a1.to_string() { t.ids.ent_a3.to_string() } else { target.to_string() };
+    let officer_for = |e: &str| if e == t.ids.ent_b1.to_string() { t.ids.officer_b } else { t.ids.officer_a2 };
+    match spec.body {
+        Body_::Empty => b.body(Body::empty()).unwrap(),
+        Body_::AssignForm => {
+            let uri = fill("/enterprises/{id}/assign", &ent_target);
+            let n = ASSIGN_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let officer = if n.is_multiple_of(2) { t.ids.officer_a } else { t.ids.officer_a2 };
+            let officer = if ent_target == t.ids.ent_b1.to_string() { officer_for(&ent_target) } else { officer };
+            form(b.uri(uri), format!("_csrf={csrf}&officer_id={officer}"))
+        }
+        Body_::BulkForm => form(b, format!("_csrf={csrf}&district_id={target}")),
+        Body_::LogoutForm => form(b, format!("_csrf={csrf}")),
+        Body_::ImportMultipart => {
+            let boundary = "zhuqiboundary";
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nenterprises\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.csv\"\r\nContent-Type: text/csv\r\n\r\n统一社会信用代码,企业名称,片区,行业代码,规模\r\n\r\n--{boundary}--\r\n"
+            );
+            b.uri(format!("/admin/import?_csrf={csrf}"))
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .body(Body::from(body))
+                .unwrap()
+        }
+        Body_::LoginJsonEmpty => json(b, serde_json::json!({})),
+        Body_::LoginFormNoCsrf => form(b, "username=admin&password=zhuqi-demo".into()),
+        Body_::EnterpriseJson => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            json(
+                b,
+                serde_json::json!({"credit_code": credit_code(n), "name": format!("测试企业{n}有限公司"), "district_id": target.parse::<i64>().unwrap(),
+                    "industry_code": "C3443", "size": "below"}),
+            )
+        }
+        Body_::AssignJson => {
+            let uri = fill("/api/v1/enterprises/{id}/officer", &ent_target);
+            let n = ASSIGN_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let officer = if ent_target == t.ids.ent_b1.to_string() {
+                officer_for(&ent_target)
+            } else if n.is_multiple_of(2) {
+                t.ids.officer_a
+            } else {
+                t.ids.officer_a2
+            };
+            json(b.uri(uri), serde_json::json!({"officer_id": officer}))
+        }
+        Body_::CsvHeaderOnly => b
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from("统一社会信用代码,企业名称,片区,行业代码,规模\n"))
+            .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_documented() {
+    let t = TestApp::new("sqlite").await;
+    let mut sessions: HashMap<&str, (String, String)> = HashMap::new();
+    for u in ALL {
+        sessions.insert(u, t.page_session(u).await);
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let routes = zhuqi_web::route_list();
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|r| spec(r.method, r.path).is_none())
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(missing.is_empty(), "routes without an access rule in tests/it/routes.rs: {missing:?}");
+    for r in &routes {
+        let Some(sp) = spec(r.method, r.path) else { continue };
+        let is_api = r.path.starts_with("/api/");
+        let public = sp.allowed.is_empty();
+        // Anonymous.
+        let (target, _) = objects(&t, "admin", sp.obj);
+        let path = fill(r.path, &target);
+        let (s, h, _) = t.send(build(&t, r.method, &path, &sp, &target, None)).await;
+        checked += 1;
+        let want_anon = if public {
+            sp.ok
+        } else if is_api {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::SEE_OTHER
+        };
+        let location_ok =
+            public || is_api || h.get(header::LOCATION).is_some_and(|l| l.to_str().unwrap_or("").starts_with("/login"));
+        if s != want_anon || !location_ok {
+            failures.push(format!("anonymous {} {path}: got {s}, want {want_anon}", r.method));
+        }
+        for u in ALL {
+            let mut auth = sessions[u].clone();
+            if matches!(sp.body, Body_::LogoutForm) || r.path == "/api/v1/auth/logout" {
+                auth = t.page_session(u).await;
+            }
+            let (inside, outside) = objects(&t, u, sp.obj);
+            let allowed = public || sp.allowed.contains(u);
+            let cases: Vec<(String, StatusCode)> = {
+                let mut v = vec![(inside, if allowed { sp.ok } else { StatusCode::FORBIDDEN })];
+                if let Some(o) = outside {
+                    // Outside the scope: 404 for reads of an object; writes
+                    // naming a district outside the scope are refused with 403.
+                    let want =
+                        if !allowed || sp.obj == Obj::District { StatusCode::FORBIDDEN } else { StatusCode::NOT_FOUND };
+                    v.push((o, want));
+                }
+                v
+            };
+            for (target, want) in cases {
+                let path = fill(r.path, &target);
+                let (s, _, body) = t.send(build(&t, r.method, &path, &sp, &target, Some((&auth.0, &auth.1)))).await;
+                checked += 1;
+                if s != want {
+                    failures.push(format!(
+                        "{u} {} {path}: got {s}, want {want}: {}",
+                        r.method,
+                        String::from_utf8_lossy(&body).chars().take(160).collect::<String>()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked > 300, "only {checked} checks ran");
+}
+
+#[tokio::test]
+async fn denials_are_audited() {
+    let t = TestApp::new("sqlite").await;
+    let tok = t.token("handler-t").await;
+    let (s, _) = t.json(axum::http::Method::GET, "/api/v1/enterprises", Some(&tok), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, v) = t
+        .json(axum::http::Method::GET, "/api/v1/audit?action=list_enterprises", Some(&t.token("auditor").await), None)
+        .await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["outcome"], "denied");
+    assert_eq!(v["items"][0]["actor_name"], "handler-t");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route() {
+    let doc = zhuqi_web::openapi::document();
+    for r in zhuqi_web::route_list().iter().filter(|r| r.path.starts_with("/api/")) {
+        let op = &doc["paths"][r.path][r.method.to_ascii_lowercase()];
+        assert!(op.is_object(), "{} {} missing from openapi.json", r.method, r.path);
+        assert!(!op["summary"].as_str().unwrap_or("").is_empty());
+    }
+    assert!(doc["components"]["schemas"]["Error"].is_object());
+}
