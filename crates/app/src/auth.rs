@@ -69,10 +69,14 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
     .unwrap_or(false)
 }
 
-/// A hash that no password matches, but that costs the same to check, so
-/// unknown usernames take as long as wrong passwords.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Vn2Gx3Jm2Yy1Qq2cB6qk1sC8f0F1yJkR0k5m3m2b9Q";
+/// A real Argon2id hash of a random secret, computed once: checking a
+/// password against it costs the same as against a user's hash, so unknown
+/// usernames take as long as wrong passwords.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn dummy_hash() -> String {
+    DUMMY_HASH.get_or_init(|| async { hash_password(&random_token()).await.unwrap_or_default() }).await.clone()
+}
 
 pub(crate) async fn actor_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<Option<Actor>> {
     let Some(u) = zhuqi_store::users::get(c, user_id).await? else { return Ok(None) };
@@ -102,7 +106,7 @@ impl App {
             zhuqi_store::users::credentials(&mut c, username).await?
         };
         let Some(creds) = creds else {
-            let _ = verify_password(password, DUMMY_HASH).await;
+            let _ = verify_password(password, &dummy_hash().await).await;
             self.audit(None, "login", username, "failure", "unknown user", meta).await;
             return Err(AppError::BadCredentials);
         };
