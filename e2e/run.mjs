@@ -452,10 +452,11 @@ function withTimeout(p, ms, what) {
 }
 
 function describe(e) {
-  if (e && e.code === 'ERR_ASSERTION' && !e.generatedMessage) {
-    return `${e.message}: got ${inspect(e.actual)}, expected ${inspect(e.expected)}`;
+  let msg = e && e.message ? e.message : String(e);
+  if (e && e.code === 'ERR_ASSERTION' && !e.generatedMessage && !msg.includes('\n')) {
+    msg += `: got ${inspect(e.actual)}, expected ${inspect(e.expected)}`;
   }
-  return e && e.message ? e.message : String(e);
+  return e && e.pageUrl ? `${msg}\n(page: ${e.pageUrl})` : msg;
 }
 
 const slug = (s) => s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '');
@@ -470,7 +471,7 @@ async function runTest(t) {
     await page
       .screenshot({ path: path.join(ARTIFACTS, `FAIL-${slug(t.name)}.png`), fullPage: true })
       .catch(() => {});
-    e.message = `${e.message}\n    at ${page.url()}`;
+    if (e && typeof e === 'object') e.pageUrl = page.url();
     throw e;
   } finally {
     await context.close().catch(() => {});

@@ -139,4 +139,9 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("sent_officers", "本单位派出的服务员", "Officers sent by my unit"),
     ("audit_home", "审计员只读查看全部数据与审计日志。", "Auditors read everything and the audit log, and change nothing."),
     ("filter", "筛选", "Filter"),
+    ("comma", "，", ", "),
+    ("colon", "：", ": "),
+    ("footer", "1-3-5 限时办结", "1-3-5 working-day limits"),
+    ("forbidden_msg", "您的角色无权进行此操作。", "Your role may not do this."),
+    ("not_found_msg", "该页面或对象不存在，或不在您的权限范围内。", "This page or object does not exist or is outside your scope."),
 ];
