@@ -46,14 +46,14 @@ const VIEWPORTS = {
 };
 
 const NAV = {
-  city_admin: ['home', 'enterprises', 'officers', 'assignments', 'coverage', 'users', 'import', 'audit'],
-  district_admin: ['home', 'enterprises', 'officers', 'assignments', 'coverage', 'users', 'import'],
-  coordinator: ['home', 'enterprises', 'officers', 'coverage'],
-  dept_head: ['home', 'officers'],
-  dept_handler: ['home'],
-  officer: ['home', 'enterprises'],
-  enterprise_user: ['home'],
-  auditor: ['home', 'enterprises', 'officers', 'coverage', 'users', 'audit'],
+  city_admin: ['home', 'demands', 'enterprises', 'officers', 'assignments', 'coverage', 'users', 'import', 'audit', 'notifications', 'categories', 'calendar'],
+  district_admin: ['home', 'demands', 'enterprises', 'officers', 'assignments', 'coverage', 'users', 'import', 'notifications', 'categories'],
+  coordinator: ['home', 'demands', 'enterprises', 'officers', 'coverage', 'notifications'],
+  dept_head: ['home', 'demands', 'officers', 'notifications'],
+  dept_handler: ['home', 'demands', 'notifications'],
+  officer: ['home', 'demands', 'enterprises', 'notifications'],
+  enterprise_user: ['home', 'demands', 'notifications'],
+  auditor: ['home', 'demands', 'enterprises', 'officers', 'coverage', 'users', 'audit', 'notifications'],
 };
 
 const ROLE_LABEL_ZH = {
@@ -439,6 +439,376 @@ for (const vp of Object.keys(VIEWPORTS)) {
   });
 }
 
+// ---------------------------------------------------------------- demands (诉求)
+//
+// Several roles act on one demand, each in its own browser context (officer
+// and enterprise on the phone, coordinator and handler on the laptop). The
+// demo may hold hundreds of generated demands: the tests locate their own
+// demand by id (walking the pager when needed) and never assume counts.
+
+const DEMAND_TITLE = '物流受限：原料运输车辆无法进入园区';
+const DEMAND_CATEGORY = '0102'; // 物流受阻/运输受限 → 交通运输局 (transport)
+const TRANSPORT = '交通运输局';
+const MAX_QUEUE_PAGES = 40;
+
+// Runs `fn(open)` where `open(username, vp)` gives a signed-in page in a
+// fresh context; checks every context for script errors and closes them.
+async function withSessions(fn) {
+  const sessions = [];
+  const open = async (username, vp) => {
+    const s = await newPage(vp);
+    sessions.push({ username, vp, ...s });
+    await signIn(s.page, username);
+    assert.equal(pathOf(s.page), '/', `${username} lands on /`);
+    return s.page;
+  };
+  try {
+    await fn(open);
+    for (const s of sessions) assert.deepEqual(s.problems, [], `no script errors on the pages of ${s.username}`);
+  } catch (e) {
+    for (const s of sessions) {
+      await s.page
+        .screenshot({ path: path.join(ARTIFACTS, `FAIL-demand-${s.username}-${s.vp}.png`), fullPage: true })
+        .catch(() => {});
+    }
+    if (e && typeof e === 'object' && sessions.length) {
+      e.pageUrl = sessions.map((s) => `${s.username}: ${s.page.url()}`).join(', ');
+    }
+    throw e;
+  } finally {
+    for (const s of sessions) await s.context.close().catch(() => {});
+  }
+}
+
+async function apiSend(token, method, url, body) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.status >= 200 && res.status < 300, `${method} ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+async function demandStatus(page) {
+  return page.locator('[data-testid=status]').getAttribute('data-status');
+}
+
+async function timelineLabels(page) {
+  return page.$$eval('[data-testid=timeline] > li', (lis) => lis.map((li) => (li.querySelector('b')?.textContent || '').trim()));
+}
+
+// Clicks the nav link `key` and waits for its page.
+async function clickNav(page, key, pathname) {
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === pathname, { waitUntil: 'load' }),
+    page.click(`nav a[data-nav=${key}]`),
+  ]);
+}
+
+// The queue item of demand `id` on the current queue, following the pager.
+async function findInQueue(page, id) {
+  for (let n = 0; n < MAX_QUEUE_PAGES; n++) {
+    const li = page.locator(`[data-testid=demand-list] li.demand[data-id="${id}"]`);
+    if ((await li.count()) === 1) return li;
+    const next = page.locator('[data-testid=next-page]');
+    if ((await next.count()) === 0) break;
+    const want = String((Number(new URL(page.url()).searchParams.get('page')) || 1) + 1);
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.get('page') === want, { waitUntil: 'load' }),
+      next.click(),
+    ]);
+  }
+  assert.fail(`demand #${id} is in the queue of ${pathOf(page)}`);
+}
+
+// Opens demand `id` from the queue the page shows.
+async function openFromQueue(page, id) {
+  const li = await findInQueue(page, id);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === `/demands/${id}`, { waitUntil: 'load' }),
+    li.locator(`a[href="/demands/${id}"]`).click(),
+  ]);
+  assert.equal(await page.locator('main[data-page=demand]').count(), 1, 'demand page');
+}
+
+// Takes action `name` on the demand page: opens its details when it has
+// fields, lets `fill(details)` fill them, submits and waits for the page to
+// come back with the flash message.
+async function act(page, id, name, fill, shotName) {
+  const details = page.locator(`details.action[data-action="${name}"]`);
+  assert.equal(await details.count(), 1, `action ${name} offered (offered: ${await offeredActions(page)})`);
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  assert.ok(await details.evaluate((d) => d.open), `action ${name} opens`);
+  if (fill) await fill(details);
+  if (shotName) await shot(page, shotName);
+  const back = page.waitForResponse(
+    (r) => r.request().method() === 'GET' && r.request().resourceType() === 'document' && new URL(r.url()).pathname === `/demands/${id}`,
+  );
+  await details.locator(`[data-testid=do-${name}]`).click();
+  await back;
+  await page.waitForLoadState('load');
+  const flash = page.locator('[data-testid=flash]');
+  assert.ok(await flash.isVisible(), `flash after ${name}`);
+  return (await flash.innerText()).trim();
+}
+
+async function offeredActions(page) {
+  return (await page.$$eval('details.action[data-action]', (ds) => ds.map((d) => d.dataset.action))).join(', ') || 'none';
+}
+
+async function expectStatus(page, status, after) {
+  const got = await demandStatus(page);
+  const flash = (await page.locator('[data-testid=flash]').count()) ? (await page.locator('[data-testid=flash]').innerText()).trim() : '';
+  assert.equal(got, status, `status after ${after}${flash ? ` (flash: ${flash})` : ''}`);
+}
+
+// enterprise0001's enterprise, from the API.
+async function enterpriseOfUser(username = 'enterprise0001') {
+  const me = await apiGet(await apiToken(username), '/api/v1/me');
+  assert.ok(me.enterprise_id && me.enterprise_name, `/api/v1/me of ${username} names its enterprise`);
+  return { id: me.enterprise_id, name: me.enterprise_name };
+}
+
+// officer0001 submits a demand for enterprise0001's enterprise through the
+// form on the phone; returns its id.
+async function submitAsOfficer(open, prefix, description) {
+  const ent = await enterpriseOfUser();
+  const off = await open('officer0001', 'mobile');
+  await clickNav(off, 'demands', '/demands');
+  assert.equal(await off.locator('[data-testid=demand-list]').count(), 1, 'officer queue list');
+  await shot(off, `${prefix}-01-officer-queue`);
+  await Promise.all([
+    off.waitForURL((u) => u.pathname === '/demands/new', { waitUntil: 'load' }),
+    off.click('[data-testid=new-demand]'),
+  ]);
+  const values = await off.$$eval('#enterprise_id option', (os) => os.map((o) => o.value));
+  assert.ok(values.includes(String(ent.id)), `officer0001 may submit for ${ent.name} (#${ent.id})`);
+  await off.selectOption('#enterprise_id', String(ent.id));
+  assert.equal((await off.locator('#enterprise_id option:checked').innerText()).trim(), ent.name, 'enterprise option text');
+  assert.equal(
+    await off.locator(`#category option[value="${DEMAND_CATEGORY}"]`).count(),
+    1,
+    `category ${DEMAND_CATEGORY} is offered (is the dispatch catalogue seeded in the demo?)`,
+  );
+  await off.selectOption('#category', DEMAND_CATEGORY);
+  assert.match(await off.locator('#category option:checked').innerText(), /物流受阻/, 'category 0102 is 物流受阻');
+  await off.fill('#title', DEMAND_TITLE);
+  await off.fill('#description', description);
+  await off.selectOption('#urgency', 'normal');
+  await shot(off, `${prefix}-02-new-form`);
+  await Promise.all([
+    off.waitForURL((u) => /^\/demands\/\d+$/.test(u.pathname), { waitUntil: 'load' }),
+    off.click('[data-testid=submit-demand]'),
+  ]);
+  const id = Number(pathOf(off).split('/').pop());
+  assert.equal((await off.locator('[data-testid=demand-title]').innerText()).trim(), DEMAND_TITLE, 'title shown');
+  await expectStatus(off, 'submitted', 'submission');
+  assert.ok((await off.locator('[data-testid=clocks]').innerText()).trim().length > 0, 'clocks shown');
+  assert.ok((await timelineLabels(off)).length >= 1, 'timeline has the submission');
+  await shot(off, `${prefix}-03-submitted`);
+  return { id, ent };
+}
+
+// coordinator finds the demand in the 待受理 queue and dispatches it to 交通运输局.
+async function dispatchAsCoordinator(open, prefix, id) {
+  const co = await open('coordinator', 'desktop');
+  await clickNav(co, 'demands', '/demands');
+  assert.equal(
+    (await co.locator('select[name=status] option:checked').innerText()).trim(),
+    '待受理',
+    'the coordinator queue defaults to 待受理',
+  );
+  const li = await findInQueue(co, id);
+  assert.equal(await li.getAttribute('data-status'), 'submitted', 'queue item status');
+  await shot(co, `${prefix}-04-coordinator-queue`);
+  await openFromQueue(co, id);
+  await expectStatus(co, 'submitted', 'opening');
+  const flash = await act(
+    co,
+    id,
+    'dispatch',
+    async (d) => {
+      const sel = d.locator('select[name=department_id]');
+      const chosen = (await sel.locator('option:checked').innerText()).trim();
+      if (!chosen.includes(TRANSPORT)) {
+        const label = await sel.$$eval('option', (os, t) => os.map((o) => o.textContent.trim()).find((x) => x.includes(t)), TRANSPORT);
+        assert.ok(label, `${TRANSPORT} is among the departments`);
+        await sel.selectOption({ label });
+      }
+      assert.match(await sel.locator('option:checked').innerText(), new RegExp(TRANSPORT), 'lead department chosen');
+    },
+    `${prefix}-05-dispatch-form`,
+  );
+  await expectStatus(co, 'dispatched', `dispatch (${flash})`);
+  assert.match(await co.locator('[data-testid=departments]').innerText(), new RegExp(TRANSPORT), 'lead department shown');
+  await shot(co, `${prefix}-06-dispatched`);
+}
+
+// handler-transport finds it in the department queue, signs and replies.
+async function handleAsTransport(open, prefix, id) {
+  const h = await open('handler-transport', 'desktop');
+  await clickNav(h, 'demands', '/demands');
+  const li = await findInQueue(h, id);
+  assert.equal(await li.getAttribute('data-status'), 'dispatched', 'department queue item status');
+  await shot(h, `${prefix}-07-handler-queue`);
+  await openFromQueue(h, id);
+  await act(h, id, 'sign');
+  await expectStatus(h, 'handling', 'sign');
+  await shot(h, `${prefix}-08-signed`);
+  await act(
+    h,
+    id,
+    'reply',
+    async (d) => {
+      await d.locator('textarea[name=text]').fill('已协调交警部门为原料运输车辆办理园区通行证，车辆可于明日起按指定路线进入园区。');
+    },
+    `${prefix}-09-reply-form`,
+  );
+  let status = await demandStatus(h);
+  if (status === 'under_review') {
+    // The city requires a coordinator's review of replies.
+    const co = await open('coordinator', 'desktop');
+    await co.goto(`/demands/${id}`);
+    await act(co, id, 'approve_reply');
+    await co.goto(`/demands/${id}`);
+    status = await demandStatus(co);
+  }
+  assert.equal(status, 'replied', 'status after reply');
+  assert.ok(await h.locator('[data-testid=reply]').isVisible(), 'reply text shown');
+  await shot(h, `${prefix}-10-replied`);
+}
+
+// enterprise0001 follows its notification to the demand and rates it.
+async function rateAsEnterprise(open, prefix, id, rating) {
+  const en = await open('enterprise0001', 'mobile');
+  const badge = en.locator('nav a[data-nav=notifications] [data-testid=unread]');
+  assert.ok(await badge.isVisible(), 'the unread badge shows');
+  assert.ok(Number((await badge.innerText()).trim()) >= 1, 'unread count ≥ 1');
+  await shot(en, `${prefix}-11-enterprise-home`);
+  await clickNav(en, 'notifications', '/notifications');
+  const item = en
+    .locator('[data-testid=notifications] li')
+    .filter({ has: en.locator(`input[name=demand_id][value="${id}"]`) })
+    .first();
+  assert.ok(await item.isVisible(), `a notification about demand #${id}`);
+  await shot(en, `${prefix}-12-notifications`);
+  await Promise.all([
+    en.waitForURL((u) => u.pathname === `/demands/${id}`, { waitUntil: 'load' }),
+    item.locator('button[type=submit]').click(),
+  ]);
+  await expectStatus(en, 'replied', 'opening from the notification');
+  await act(en, id, 'rate', async (d) => d.locator('select[name=rating]').selectOption(rating), `${prefix}-13-rate-form`);
+  return en;
+}
+
+test('a demand walks from submission to closed through four roles', async () => {
+  await withSessions(async (open) => {
+    const { id } = await submitAsOfficer(open, 'demand', '园区道路施工封闭，原料运输车辆被拦在园区外，已影响正常生产，请协调临时通行。');
+    await dispatchAsCoordinator(open, 'demand', id);
+    await handleAsTransport(open, 'demand', id);
+    const en = await rateAsEnterprise(open, 'demand', id, 'very_satisfied');
+    await expectStatus(en, 'closed', 'rating very_satisfied');
+    const labels = await timelineLabels(en);
+    assert.ok(labels.length >= 5, `timeline has ≥ 5 entries, got ${labels.length}: ${labels.join(' / ')}`);
+    assert.equal(await en.locator('details.action[data-action=rate]').count(), 0, 'no second rating');
+    await shot(en, 'demand-14-closed');
+  });
+});
+
+test('a dissatisfied rating sends the demand back for 重办', async () => {
+  await withSessions(async (open) => {
+    const { id } = await submitAsOfficer(open, 'demand-redo', '原料运输车辆仍无法进入园区，请再次协调。');
+    await dispatchAsCoordinator(open, 'demand-redo', id);
+    await handleAsTransport(open, 'demand-redo', id);
+    const en = await rateAsEnterprise(open, 'demand-redo', id, 'dissatisfied');
+    await expectStatus(en, 'handling', 'rating dissatisfied');
+    const labels = await timelineLabels(en);
+    assert.ok(labels.some((l) => l.includes('重办')), `a 重办 entry in the timeline: ${labels.join(' / ')}`);
+    await shot(en, 'demand-redo-14-reopened');
+    // Back in the department's queue, to be handled again.
+    const h = await open('handler-transport', 'desktop');
+    await h.goto('/demands');
+    assert.equal(await (await findInQueue(h, id)).getAttribute('data-status'), 'handling', 'back in the department queue');
+    await shot(h, 'demand-redo-15-handler-queue');
+  });
+});
+
+test("the coordinator's queue and the department queue", async () => {
+  // Seed through the API so the queues are not empty without generated demands.
+  const ent = await enterpriseOfUser();
+  const officer = await apiToken('officer0001');
+  const coordinator = await apiToken('coordinator');
+  const seed = (t) =>
+    apiSend(officer, 'POST', '/api/v1/demands', { enterprise_id: ent.id, category: DEMAND_CATEGORY, title: t, description: `${t}（e2e 队列测试）` });
+  const waiting = await seed('物流受限：队列测试（待受理）');
+  const routed = await seed('物流受限：队列测试（已派单）');
+  const depts = await apiGet(coordinator, '/api/v1/departments');
+  const transport = (depts.items || depts).find((d) => d.code === 'transport');
+  assert.ok(transport, 'the transport department exists');
+  await apiSend(coordinator, 'POST', `/api/v1/demands/${routed.id}/actions/dispatch`, { department_id: transport.id });
+
+  await withSessions(async (open) => {
+    const co = await open('coordinator', 'desktop');
+    await clickNav(co, 'demands', '/demands');
+    const statuses = await co.$$eval('[data-testid=demand-list] li.demand', (lis) => lis.map((li) => li.dataset.status));
+    assert.ok(statuses.length > 0, 'the coordinator queue is not empty');
+    assert.deepEqual([...new Set(statuses)], ['submitted'], 'the coordinator queue shows only 待受理');
+    assert.ok((await pageTotal(co)) >= statuses.length, 'total ≥ items shown');
+    await findInQueue(co, waiting.id);
+    await shot(co, 'demand-queue-coordinator');
+
+    const h = await open('handler-transport', 'desktop');
+    await clickNav(h, 'demands', '/demands');
+    const rows = await h.$$eval('[data-testid=demand-list] li.demand', (lis) =>
+      lis.map((li) => {
+        const spans = li.querySelectorAll(':scope > span');
+        const info = (spans[0]?.textContent || '').split(' · ').map((s) => s.trim());
+        const dl = (spans[1]?.textContent || '').match(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+        return { id: li.dataset.id, status: li.dataset.status, lead: info.length >= 4 ? info[info.length - 1] : '', deadline: dl ? dl[0] : '' };
+      }),
+    );
+    assert.ok(rows.length > 0, 'the department queue is not empty');
+    const notLed = rows.filter((r) => !r.lead.includes(TRANSPORT));
+    assert.deepEqual(notLed, [], `every item of the transport queue is led by ${TRANSPORT}`);
+    const bad = rows.filter((r) => !['dispatched', 'handling', 'suspended'].includes(r.status));
+    assert.deepEqual(bad, [], 'the department queue shows work in hand');
+    const shown = rows.map((r) => r.deadline);
+    const firstBlank = shown.indexOf('');
+    const dated = firstBlank < 0 ? shown : shown.slice(0, firstBlank);
+    if (firstBlank >= 0) assert.ok(shown.slice(firstBlank).every((d) => d === ''), 'items without a deadline come last');
+    assert.deepEqual(dated, [...dated].sort(), 'the department queue is sorted by deadline');
+    await findInQueue(h, routed.id);
+    await shot(h, 'demand-queue-transport');
+  });
+});
+
+test("an enterprise user cannot open another enterprise's demand [mobile]", async ({ page }) => {
+  const ent = await enterpriseOfUser();
+  const admin = await apiToken('admin');
+  const list = await apiGet(admin, '/api/v1/demands?per_page=50');
+  let other = list.items.find((d) => d.enterprise_id !== ent.id);
+  if (!other) {
+    // No demand of another enterprise yet: the admin submits one.
+    const ents = await apiGet(admin, '/api/v1/enterprises?per_page=5');
+    const e = ents.items.find((x) => x.id !== ent.id);
+    assert.ok(e, 'admin API lists another enterprise');
+    other = await apiSend(admin, 'POST', '/api/v1/demands', {
+      enterprise_id: e.id,
+      category: DEMAND_CATEGORY,
+      title: '物流受限：其他企业的诉求',
+      description: '用于检查企业用户不能查看其他企业的诉求（e2e）。',
+    });
+  }
+  assert.notEqual(other.enterprise_id, ent.id);
+  await signIn(page, 'enterprise0001');
+  await expectErrorPage(page, `/demands/${other.id}`, 404);
+  await shot(page, 'demand-404-other-enterprise');
+  const api = await page.request.get(`/api/v1/demands/${other.id}`);
+  assert.equal(api.status(), 404, 'the API hides it too');
+});
+
 // ---------------------------------------------------------------- runner
 
 function withTimeout(p, ms, what) {
@@ -471,7 +841,7 @@ async function runTest(t) {
     await page
       .screenshot({ path: path.join(ARTIFACTS, `FAIL-${slug(t.name)}.png`), fullPage: true })
       .catch(() => {});
-    if (e && typeof e === 'object') e.pageUrl = page.url();
+    if (e && typeof e === 'object' && !e.pageUrl) e.pageUrl = page.url();
     throw e;
   } finally {
     await context.close().catch(() => {});

@@ -885,9 +885,11 @@ impl App {
         progress(&format!("企业用户 (enterprise users): {}", plan.enterprise_users.len()));
         insert_users(&mut tx, &plan.enterprise_users, &ids, &password_hash, established).await?;
 
+        crate::catalogue::seed_demo_catalogue(&mut tx, ZONE_CODE, now).await?;
         meta::set(&mut tx, DEMO_BUILT_KEY, &rfc3339_cst(now)).await?;
         progress("提交 (committing)");
         tx.commit().await?;
+        self.build_demo_demands(progress).await?;
 
         Ok(DemoSummary {
             districts: plan.districts.len(),

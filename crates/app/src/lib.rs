@@ -5,12 +5,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod config;
+pub mod demands;
 pub mod demo;
+pub mod demo_demands;
 pub mod directory;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod search;
 
 pub use config::AppConfig;
 pub use error::{AppError, Result};
@@ -34,6 +38,8 @@ pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
+    /// The working-day calendar in force, loaded on first use (see [`App::calendar`]).
+    calendar_cache: Arc<catalogue::CalendarCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -44,7 +50,7 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        Self { store, clock, config: Arc::new(config) }
+        Self { store, clock, config: Arc::new(config), calendar_cache: Arc::default() }
     }
 
     pub fn now_ms(&self) -> i64 {

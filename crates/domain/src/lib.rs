@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod credit_code;
+pub mod demand;
 pub mod enterprise;
 pub mod error;
 pub mod password;

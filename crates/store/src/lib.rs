@@ -8,6 +8,8 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod catalogue;
+pub mod demands;
 pub mod departments;
 pub mod enterprises;
 pub mod import_support;
@@ -16,6 +18,7 @@ pub mod regions;
 pub mod sessions;
 mod sql;
 pub mod users;
+pub mod writer;
 
 pub use sql::{Page, Paged};
 /// Re-exported so callers can `?` a transaction commit.
@@ -74,6 +77,7 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     engine: Engine,
+    writer: writer::Writer,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -121,7 +125,8 @@ impl Store {
                 };
                 let write = pool(1).connect_with(opts.clone()).await?;
                 let read = pool(8).connect_with(opts).await?;
-                Ok(Self { read, write, engine })
+                let writer = writer::Writer::spawn(write.clone(), engine, writer::WriterConfig::for_engine(engine));
+                Ok(Self { read, write, engine, writer })
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -129,7 +134,8 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts)
                     .await?;
-                Ok(Self { read: pool.clone(), write: pool, engine })
+                let writer = writer::Writer::spawn(pool.clone(), engine, writer::WriterConfig::for_engine(engine));
+                Ok(Self { read: pool.clone(), write: pool, engine, writer })
             }
         }
     }
@@ -168,6 +174,12 @@ impl Store {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(self.write.begin().await?)
+    }
+
+    /// The group-commit writer (see [`writer`]): durable writes batched into
+    /// one transaction with a savepoint per command.
+    pub fn writer(&self) -> &writer::Writer {
+        &self.writer
     }
 
     /// A pooled connection for reads.

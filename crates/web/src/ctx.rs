@@ -112,13 +112,15 @@ pub struct Ctx {
     pub meta: RequestMeta,
     pub lang: Lang,
     pub path: String,
+    /// Unread notifications (pages only; 0 for the API).
+    pub unread: i64,
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Ctx, AppError> {
     let anon = Anon { meta: meta_of(parts), lang: lang_of(&parts.headers), path: parts.uri.path().to_string() };
     let token = token_of(&parts.headers).ok_or(AppError::Unauthenticated)?;
     let s = state.app.session(&token).await?;
-    Ok(Ctx { actor: s.actor, token, csrf: s.csrf_token, meta: anon.meta, lang: anon.lang, path: anon.path })
+    Ok(Ctx { actor: s.actor, token, csrf: s.csrf_token, meta: anon.meta, lang: anon.lang, path: anon.path, unread: 0 })
 }
 
 /// Extractor for API handlers: 401 JSON when not signed in.
@@ -151,7 +153,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let st = AppState::from_ref(state);
         match resolve(parts, &st).await {
-            Ok(c) => Ok(PageCtx(c)),
+            Ok(mut c) => {
+                c.unread = st.app.unread_count(&c.actor).await.unwrap_or(0);
+                Ok(PageCtx(c))
+            }
             Err(AppError::Unauthenticated) => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 Err(PageError::Redirect(format!("/login?next={}", urlencode(next))))

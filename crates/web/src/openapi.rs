@@ -58,6 +58,20 @@ pub fn document() -> Value {
                 "text/csv": {"schema": {"type": "string", "format": "binary"}},
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}});
         }
+        if r.path == "/api/v1/demands" && r.method == "POST" {
+            if let Some(p) = op["parameters"].as_array_mut() {
+                p.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "A retry with the same key returns the first demand (200) instead of creating a second",
+                    "schema": {"type": "string"}}));
+            }
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DemandInput"}}}});
+            op["responses"]["201"] = json!({"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}});
+        }
+        if r.path == "/api/v1/demands/{id}/actions/{action}" {
+            op["parameters"][1]["schema"] = json!({"type": "string", "enum": zhuqi_domain::demand::ACTIONS});
+            op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionInput"}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
         entry[r.method.to_ascii_lowercase()] = op;
     }
     json!({
@@ -87,6 +101,23 @@ pub fn document() -> Value {
                         "field": {"type": "string", "description": "The input field at fault (code invalid)"},
                         "rows": {"type": "array", "description": "Every bad cell of an import (code invalid_rows)", "items": {"type": "object", "properties": {
                             "row": {"type": "integer"}, "column": {"type": "string"}, "message": {"type": "string"}}}}}}}},
+                "DemandInput": {"type": "object", "required": ["enterprise_id", "category", "title", "description"], "properties": {
+                    "enterprise_id": {"type": "integer"}, "category": {"type": "string", "description": "4-digit code from GET /api/v1/categories"},
+                    "title": {"type": "string", "maxLength": 100}, "description": {"type": "string", "maxLength": 5000},
+                    "urgency": {"type": "string", "enum": ["normal", "urgent"]}, "confidential": {"type": "boolean"}}},
+                "ActionInput": {"type": "object", "description": "The fields the action needs; `version` makes the request fail with 409 if the demand changed since it was read.", "properties": {
+                    "version": {"type": "integer"},
+                    "department_id": {"type": "integer", "description": "dispatch, transfer: the lead department"},
+                    "assisting": {"type": "array", "items": {"type": "integer"}, "description": "dispatch: assisting departments"},
+                    "departments": {"type": "array", "items": {"type": "integer"}, "description": "add_assist"},
+                    "text": {"type": "string", "description": "interim_reply, reply, add_info"},
+                    "outcome_count": {"type": "integer", "description": "reply: e.g. permits issued"},
+                    "reason": {"type": "string", "description": "object, transfer, return_reply, refuse_extension, suspend, withdraw, reject, request_extension"},
+                    "rating": {"type": "string", "enum": ["very_satisfied", "satisfied", "neutral", "dissatisfied", "very_dissatisfied"]},
+                    "comment": {"type": "string"}, "days": {"type": "integer", "description": "request_extension: extra working days (1–30)"},
+                    "target": {"type": "integer", "description": "merge_into: the demand id kept"},
+                    "note": {"type": "string", "description": "dispatch, urge, supervise"},
+                    "due_days": {"type": "integer", "description": "supervise: working days of the supervision order"}}},
                 "EnterpriseInput": {"type": "object", "required": ["credit_code", "name", "district_id", "industry_code", "size"], "properties": {
                     "credit_code": {"type": "string", "description": "统一社会信用代码, 18 characters, GB 32100-2015 check character"},
                     "name": {"type": "string"}, "district_id": {"type": "integer"}, "township_id": {"type": "integer"},

@@ -4,4 +4,6 @@
 //! `POST /api/v1/auth/login`, or the session cookie.
 
 pub mod auth;
+pub mod catalogue;
+pub mod demands;
 pub mod directory;

@@ -27,6 +27,7 @@ struct HomePage {
     /// (title, subtitle, link)
     cards: Vec<(String, String, String)>,
     note: String,
+    can_submit: bool,
 }
 
 /// GET /
@@ -72,7 +73,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
             if a.role == Role::Auditor {
                 note = lang.t("audit_home").into();
             } else {
-                note = lang.t("demands_soon").into();
+                note = String::new();
             }
         }
         Role::Officer => {
@@ -92,7 +93,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
                     )
                 })
                 .collect();
-            note = lang.t("demands_soon").into();
+            note = String::new();
         }
         Role::EnterpriseUser => {
             if let Some(eid) = a.enterprise_id {
@@ -100,7 +101,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
                 officer_phone = d.officer_phone;
                 my_enterprise = Some(d.enterprise);
             }
-            note = lang.t("demands_soon").into();
+            note = String::new();
         }
         Role::DeptHead => {
             let list =
@@ -111,12 +112,50 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
                 "/officers".into(),
                 "sent_officers".into(),
             ));
-            note = lang.t("demands_soon").into();
+            note = String::new();
         }
         Role::DeptHandler => {
-            note = lang.t("demands_soon").into();
+            note = String::new();
         }
     }
+    // Demand figures of the role's scope, each linking to the list behind it.
+    let count = |statuses: &'static str, colour: Option<&'static str>| {
+        let st = &st;
+        let ctx = &ctx;
+        async move {
+            let f = zhuqi_store::demands::DemandFilter {
+                statuses: statuses.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                colour: colour.map(str::to_string),
+                ..Default::default()
+            };
+            st.app.demands(&ctx.actor, &f, Page::new(Some(1), Some(1)), &ctx.meta).await.map(|p| p.total)
+        }
+    };
+    let mut dstats: Vec<(String, String, String, String)> = Vec::new();
+    let open = "submitted,dispatched,handling,suspended,under_review,replied";
+    match a.role {
+        Role::Coordinator | Role::CityAdmin | Role::DistrictAdmin => {
+            let n = count("submitted", None).await.page(&ctx)?;
+            dstats.push((
+                lang.t("queue_coordinator").into(),
+                n.to_string(),
+                "/demands?status=submitted".into(),
+                "submitted".into(),
+            ));
+        }
+        Role::DeptHandler | Role::DeptHead => {
+            let n = count("dispatched,handling,suspended", None).await.page(&ctx)?;
+            dstats.push((lang.t("queue_department").into(), n.to_string(), "/demands".into(), "queue".into()));
+        }
+        _ => {}
+    }
+    {
+        let n = count(open, None).await.page(&ctx)?;
+        dstats.push((lang.t("open_demands").into(), n.to_string(), format!("/demands?status={open}"), "open".into()));
+        let r = count(open, Some("red")).await.page(&ctx)?;
+        dstats.push((lang.t("colour_red").into(), r.to_string(), "/demands?colour=red".into(), "red".into()));
+    }
+    stats.splice(0..0, dstats);
     let page = HomePage {
         c: chrome(&ctx, "home", lang.t("home").to_string(), "home"),
         name: a.display_name.clone(),
@@ -128,6 +167,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
         cards_title,
         cards,
         note,
+        can_submit: matches!(a.role, Role::Officer | Role::EnterpriseUser | Role::Coordinator | Role::CityAdmin),
     };
     render(&ctx, &page)
 }

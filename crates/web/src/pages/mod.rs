@@ -2,6 +2,8 @@
 //! and renders it inside the common frame ([`Chrome`]).
 
 pub mod admin;
+pub mod catalogue;
+pub mod demands;
 pub mod enterprises;
 pub mod home;
 pub mod login;
@@ -36,6 +38,8 @@ pub struct Chrome {
     pub csrf: String,
     pub path_enc: String,
     pub flash: Option<String>,
+    /// Unread notifications (shown on the inbox link).
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -49,6 +53,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
     match role {
         Role::CityAdmin => &[
             ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("assignments", "/assignments", "assignments"),
@@ -56,33 +61,61 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
             ("users", "/users", "users"),
             ("import", "/admin/import", "import"),
             ("audit", "/audit", "audit"),
+            ("notifications", "/notifications", "notifications"),
+            ("categories", "/admin/categories", "categories"),
+            ("calendar", "/admin/calendar", "calendar"),
         ],
         Role::DistrictAdmin => &[
             ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("assignments", "/assignments", "assignments"),
             ("coverage", "/coverage", "coverage"),
             ("users", "/users", "users"),
             ("import", "/admin/import", "import"),
+            ("notifications", "/notifications", "notifications"),
+            ("categories", "/admin/categories", "categories"),
         ],
         Role::Coordinator => &[
             ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("coverage", "/coverage", "coverage"),
+            ("notifications", "/notifications", "notifications"),
         ],
-        Role::DeptHead => &[("home", "/", "home"), ("officers", "/officers", "sent_officers")],
-        Role::DeptHandler => &[("home", "/", "home")],
-        Role::Officer => &[("home", "/", "home"), ("enterprises", "/enterprises", "my_enterprises")],
-        Role::EnterpriseUser => &[("home", "/", "home")],
+        Role::DeptHead => &[
+            ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
+            ("officers", "/officers", "sent_officers"),
+            ("notifications", "/notifications", "notifications"),
+        ],
+        Role::DeptHandler => &[
+            ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
+            ("notifications", "/notifications", "notifications"),
+        ],
+        Role::Officer => &[
+            ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
+            ("enterprises", "/enterprises", "my_enterprises"),
+            ("notifications", "/notifications", "notifications"),
+        ],
+        Role::EnterpriseUser => &[
+            ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
+            ("notifications", "/notifications", "notifications"),
+        ],
         Role::Auditor => &[
             ("home", "/", "home"),
+            ("demands", "/demands", "demands"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("coverage", "/coverage", "coverage"),
             ("users", "/users", "users"),
             ("audit", "/audit", "audit"),
+            ("notifications", "/notifications", "notifications"),
         ],
     }
 }
@@ -103,6 +136,7 @@ pub fn chrome(ctx: &Ctx, page: &'static str, title: String, active: &str) -> Chr
         csrf: ctx.csrf.clone(),
         path_enc: urlencode(&ctx.path),
         flash: None,
+        unread: ctx.unread,
     }
 }
 

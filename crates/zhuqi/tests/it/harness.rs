@@ -53,6 +53,7 @@ pub struct Ids {
     pub district_a: i64,
     pub district_b: i64,
     pub township_a: i64,
+    pub dept_t: i64,
     /// In district A, served by officer A.
     pub ent_a1: i64,
     /// In district A, served by officer A2.
@@ -169,6 +170,7 @@ async fn seed(app: &App) -> Ids {
     regions::insert(&mut tx, Some(district_b), "township", "331121101", "温溪镇", "镇", 1).await.unwrap();
     let dept_t = departments::insert(&mut tx, "transport", "丽水市交通运输局", "丽水市人民政府", now).await.unwrap();
     let dept_f = departments::insert(&mut tx, "finance", "丽水市财政局", "丽水市人民政府", now).await.unwrap();
+    zhuqi_store::catalogue::seed_default_catalogue(&mut tx, now).await.unwrap();
     let ent = |n: u32, name: &'static str, d: i64| {
         let code = credit_code(n);
         (code, name, d)
@@ -240,6 +242,7 @@ async fn seed(app: &App) -> Ids {
         district_a,
         district_b,
         township_a,
+        dept_t,
         ent_a1: eids[0],
         ent_a2: eids[1],
         ent_a3: eids[2],

@@ -9,6 +9,8 @@
 )]
 
 mod auth;
+mod catalogue;
+mod demands;
 mod harness;
 mod registry;
 mod routes;

@@ -18,6 +18,7 @@ enum Obj {
     Enterprise,
     Officer,
     District,
+    Demand,
     Param(&'static str),
 }
 
@@ -34,6 +35,19 @@ enum Body_ {
     EnterpriseJson,
     AssignJson,
     CsvHeaderOnly,
+    DemandForm,
+    DemandJson,
+    UrgeForm,
+    UrgeJson,
+    CsrfOnly,
+    RouteForm,
+    RouteJson,
+    LimitsForm,
+    LimitsJson,
+    ReviewForm,
+    CalendarDayForm,
+    CalendarDayJson,
+    YearForm,
 }
 
 struct Spec {
@@ -53,6 +67,9 @@ const USER_READERS: &[&str] = &["admin", "auditor", "district-a"];
 const AUDIT_READERS: &[&str] = &["admin", "auditor"];
 const COVERAGE: &[&str] = &["admin", "auditor", "coordinator", "district-a"];
 const PUBLIC: &[&str] = &[];
+const CITY_ADMIN: &[&str] = &["admin"];
+const SUBMITTERS: &[&str] = &["admin", "coordinator", "officer-a", "ent-a1"];
+const URGERS: &[&str] = &["admin", "coordinator", "district-a"];
 
 fn spec(method: &str, path: &str) -> Option<Spec> {
     use Body_::*;
@@ -99,12 +116,53 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("GET", "/api/v1/coverage") => s(Obj::None, Empty, COVERAGE, OK),
         ("GET", "/api/v1/audit") => s(Obj::None, Empty, AUDIT_READERS, OK),
         ("POST", "/api/v1/imports/{kind}") => s(Param("enterprises"), CsvHeaderOnly, ASSIGNERS, OK),
+        ("GET", "/demands") | ("GET", "/demands/export.xlsx") | ("GET", "/notifications") => {
+            s(Obj::None, Empty, ALL, OK)
+        }
+        ("GET", "/demands/new") => s(Obj::None, Empty, SUBMITTERS, OK),
+        ("POST", "/demands") => s(Obj::None, DemandForm, SUBMITTERS, SEE),
+        ("GET", "/demands/{id}") => s(Obj::Demand, Empty, ALL, OK),
+        ("POST", "/demands/{id}/actions/{action}") => s(Obj::Demand, UrgeForm, URGERS, SEE),
+        ("POST", "/notifications/{id}/read") => s(Param("999999"), CsrfOnly, ALL, SEE),
+        ("POST", "/notifications/read-all") => s(Obj::None, CsrfOnly, ALL, SEE),
+        ("GET", "/api/v1/demands") | ("GET", "/api/v1/notifications") => s(Obj::None, Empty, ALL, OK),
+        ("POST", "/api/v1/demands") => s(Obj::None, DemandJson, SUBMITTERS, StatusCode::CREATED),
+        ("GET", "/api/v1/demands/{id}") => s(Obj::Demand, Empty, ALL, OK),
+        ("POST", "/api/v1/demands/{id}/actions/{action}") => s(Obj::Demand, UrgeJson, URGERS, OK),
+        // Someone else's or an unknown notification is simply not found.
+        ("POST", "/api/v1/notifications/{id}/read") => s(Param("999999"), Empty, ALL, StatusCode::NOT_FOUND),
+        ("POST", "/api/v1/notifications/read-all") => s(Obj::None, Empty, ALL, OK),
+        // Catalogue and calendar: reference data for everyone; the city admin
+        // changes it, a district admin sets their own district's lead department.
+        ("GET", "/admin/categories") => s(Obj::None, Empty, ASSIGNERS, OK),
+        ("POST", "/admin/categories/{code}/route") => s(Param("0101"), RouteForm, ASSIGNERS, SEE),
+        ("POST", "/admin/categories/{code}/limits") => s(Param("0101"), LimitsForm, CITY_ADMIN, SEE),
+        ("POST", "/admin/settings/review") => s(Obj::None, ReviewForm, CITY_ADMIN, SEE),
+        ("GET", "/admin/calendar") => s(Obj::None, Empty, CITY_ADMIN, OK),
+        ("POST", "/admin/calendar/days") => s(Obj::None, CalendarDayForm, CITY_ADMIN, SEE),
+        ("POST", "/admin/calendar/days/{date}/delete") => s(Param("2027-02-01"), CsrfOnly, CITY_ADMIN, SEE),
+        // Runs after /admin/calendar/days (route table order) has entered 2027-01-01.
+        ("POST", "/admin/calendar/years") => s(Obj::None, YearForm, CITY_ADMIN, SEE),
+        ("GET", "/api/v1/categories") => s(Obj::None, Empty, ALL, OK),
+        ("GET", "/api/v1/categories/{code}/suggestion") => s(Param("0101"), Empty, ALL, OK),
+        ("PUT", "/api/v1/categories/{code}/route") => s(Param("0101"), RouteJson, ASSIGNERS, OK),
+        ("PUT", "/api/v1/categories/{code}/limits") => s(Param("0101"), LimitsJson, CITY_ADMIN, OK),
+        ("GET", "/api/v1/calendar/{year}") => s(Param("2026"), Empty, ALL, OK),
+        ("POST", "/api/v1/calendar/days") => s(Obj::None, CalendarDayJson, CITY_ADMIN, StatusCode::CREATED),
         _ => None,
     }
 }
 
 /// (in scope, out of scope) object ids per user, by object kind.
-fn objects(t: &TestApp, user: &str, obj: Obj) -> (String, Option<String>) {
+/// The fixture plus the two demands the matrix reads.
+struct Fixture<'a> {
+    ids: crate::harness::Ids,
+    demand_a: i64,
+    demand_b: i64,
+    app: &'a TestApp,
+}
+
+fn objects(t: &Fixture<'_>, user: &str, obj: Obj) -> (String, Option<String>) {
     let i = t.ids;
     let (a, b): (i64, Option<i64>) = match (obj, user) {
         // Assignment targets use the unassigned enterprise so reads stay stable.
@@ -118,6 +176,9 @@ fn objects(t: &TestApp, user: &str, obj: Obj) -> (String, Option<String>) {
         (Obj::Officer, _) => (i.officer_a, None),
         (Obj::District, "district-a") => (i.district_a, Some(i.district_b)),
         (Obj::District, _) => (i.district_a, None),
+        // Demand A: enterprise A1, dispatched to the transport department; demand B: enterprise B1, not dispatched.
+        (Obj::Demand, "admin") | (Obj::Demand, "auditor") | (Obj::Demand, "coordinator") => (t.demand_a, None),
+        (Obj::Demand, _) => (t.demand_a, Some(t.demand_b)),
         (Obj::Param(p), _) => return (p.to_string(), None),
         (Obj::None, _) => return (String::new(), None),
     };
@@ -125,8 +186,9 @@ fn objects(t: &TestApp, user: &str, obj: Obj) -> (String, Option<String>) {
 }
 
 fn fill(path: &str, value: &str) -> String {
+    let path = path.replace("{action}", "urge");
     let mut out = String::new();
-    let mut rest = path;
+    let mut rest = path.as_str();
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
@@ -142,7 +204,7 @@ static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(900
 static ASSIGN_SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 fn build(
-    t: &TestApp,
+    t: &Fixture<'_>,
     method: &str,
     path: &str,
     spec: &Spec,
@@ -216,16 +278,65 @@ fn build(
             .header(header::CONTENT_TYPE, "text/csv")
             .body(Body::from("统一社会信用代码,企业名称,片区,行业代码,规模\n"))
             .unwrap(),
+        Body_::DemandForm => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            form(b, format!("_csrf={csrf}&enterprise_id={}&category=0102&title=t&description=d&key=k{n}", t.ids.ent_a1))
+        }
+        Body_::DemandJson => json(
+            b,
+            serde_json::json!({"enterprise_id": t.ids.ent_a1, "category": "0102", "title": "t", "description": "d"}),
+        ),
+        Body_::UrgeForm => form(b, format!("_csrf={csrf}&note=%E5%82%AC")),
+        Body_::UrgeJson => json(b, serde_json::json!({"note": "催办"})),
+        Body_::CsrfOnly => form(b, format!("_csrf={csrf}")),
+        // District A's lead department for the category (in district-a's scope).
+        Body_::RouteForm => {
+            form(b, format!("_csrf={csrf}&district_id={}&department_id={}", t.ids.district_a, t.ids.dept_t))
+        }
+        Body_::RouteJson => {
+            json(b, serde_json::json!({"district_id": t.ids.district_a, "department_id": t.ids.dept_t}))
+        }
+        // The default limits again, so the other routes' deadlines do not move.
+        Body_::LimitsForm => {
+            form(b, format!("_csrf={csrf}&sign_days=1&reply_days=3&close_days=5&auto_close_days=5&reason=check"))
+        }
+        Body_::LimitsJson => json(
+            b,
+            serde_json::json!({"sign_days": 1, "reply_days": 3, "close_days": 5, "auto_close_days": 5, "reason": "check"}),
+        ),
+        // Unticked: review stays off, as by default.
+        Body_::ReviewForm => form(b, format!("_csrf={csrf}")),
+        Body_::CalendarDayForm => form(b, format!("_csrf={csrf}&date=2027-01-01&kind=holiday&name=%E5%85%83%E6%97%A6")),
+        Body_::CalendarDayJson => json(b, serde_json::json!({"date": "2027-01-01", "kind": "holiday", "name": "元旦"})),
+        Body_::YearForm => form(b, format!("_csrf={csrf}&year=2027")),
     }
 }
 
 #[tokio::test]
 async fn every_route_answers_every_role_as_documented() {
-    let t = TestApp::new("sqlite").await;
+    let app = TestApp::new("sqlite").await;
     let mut sessions: HashMap<&str, (String, String)> = HashMap::new();
     for u in ALL {
-        sessions.insert(u, t.page_session(u).await);
+        sessions.insert(u, app.page_session(u).await);
     }
+    let post = |tok: String, path: String, body: serde_json::Value| {
+        let app = &app;
+        async move { app.json(axum::http::Method::POST, &path, Some(&tok), Some(body)).await }
+    };
+    let new = |e: i64| serde_json::json!({"enterprise_id": e, "category": "0102", "title": "物流受限", "description": "车辆无法进入园区"});
+    let (_, a) = post(sessions["officer-a"].0.clone(), "/api/v1/demands".into(), new(app.ids.ent_a1)).await;
+    let demand_a = a["id"].as_i64().expect("demand a");
+    let (s, _) = post(
+        sessions["coordinator"].0.clone(),
+        format!("/api/v1/demands/{demand_a}/actions/dispatch"),
+        serde_json::json!({"department_id": app.ids.dept_t}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let officer_b = app.token("officer-b").await;
+    let (_, b) = post(officer_b, "/api/v1/demands".into(), new(app.ids.ent_b1)).await;
+    let demand_b = b["id"].as_i64().expect("demand b");
+    let t = Fixture { ids: app.ids, demand_a, demand_b, app: &app };
     let mut failures = Vec::new();
     let mut checked = 0;
     let routes = zhuqi_web::route_list();
@@ -242,7 +353,7 @@ async fn every_route_answers_every_role_as_documented() {
         // Anonymous.
         let (target, _) = objects(&t, "admin", sp.obj);
         let path = fill(r.path, &target);
-        let (s, h, _) = t.send(build(&t, r.method, &path, &sp, &target, None)).await;
+        let (s, h, _) = t.app.send(build(&t, r.method, &path, &sp, &target, None)).await;
         checked += 1;
         let want_anon = if public {
             sp.ok
@@ -259,7 +370,7 @@ async fn every_route_answers_every_role_as_documented() {
         for u in ALL {
             let mut auth = sessions[u].clone();
             if matches!(sp.body, Body_::LogoutForm) || r.path == "/api/v1/auth/logout" {
-                auth = t.page_session(u).await;
+                auth = t.app.page_session(u).await;
             }
             let (inside, outside) = objects(&t, u, sp.obj);
             let allowed = public || sp.allowed.contains(u);
@@ -268,15 +379,22 @@ async fn every_route_answers_every_role_as_documented() {
                 if let Some(o) = outside {
                     // Outside the scope: 404 for reads of an object; writes
                     // naming a district outside the scope are refused with 403.
-                    let want =
-                        if !allowed || sp.obj == Obj::District { StatusCode::FORBIDDEN } else { StatusCode::NOT_FOUND };
+                    // A demand outside the scope is not found whatever the role (who may
+                    // act on a demand depends on the demand, so scope comes first).
+                    let want = if sp.obj == Obj::Demand {
+                        StatusCode::NOT_FOUND
+                    } else if !allowed || sp.obj == Obj::District {
+                        StatusCode::FORBIDDEN
+                    } else {
+                        StatusCode::NOT_FOUND
+                    };
                     v.push((o, want));
                 }
                 v
             };
             for (target, want) in cases {
                 let path = fill(r.path, &target);
-                let (s, _, body) = t.send(build(&t, r.method, &path, &sp, &target, Some((&auth.0, &auth.1)))).await;
+                let (s, _, body) = t.app.send(build(&t, r.method, &path, &sp, &target, Some((&auth.0, &auth.1)))).await;
                 checked += 1;
                 if s != want {
                     failures.push(format!(

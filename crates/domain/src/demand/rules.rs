@@ -1,0 +1,608 @@
+//! The decision function, the projection, and who may do what.
+//!
+//! Every command passes three gates, in this order, before its input is
+//! validated: the state ([`Action::legal_in`], else
+//! [`DemandError::Illegal`]), the actor ([`DemandError::Forbidden`]), and the
+//! timing conditions of the state (an objection within the signing period, an
+//! extension requested before the deadline and none pending, a pending
+//! request to approve or refuse, the auto-close period run out, a warning
+//! level due and not yet raised — else [`DemandError::Invalid`]).
+//! [`allowed_actions`] is exactly the actions that pass the three gates.
+//!
+//! Who may act (role × relation to the demand):
+//! - coordinator (city-wide when it has no district, else only its
+//!   district's demands) and city admin: dispatch, transfer, approve / return
+//!   a reply, reject, merge, urge;
+//! - district admin (own district) and city admin: urge, supervise;
+//! - handler or head of the lead department: sign, object, add assisting
+//!   departments, interim reply, reply, request an extension, suspend,
+//!   resume; the head alone approves or refuses an extension;
+//! - the enterprise's users and its serving officer: rate, add information,
+//!   withdraw; the submitter may withdraw too;
+//! - the system: auto-close and escalate, which no user may do;
+//! - an auditor: nothing.
+
+use super::command::{Action, Command};
+use super::event::{Event, EventKind};
+use super::supervision::{close_deadline, date_of, last_day, level_deadline};
+use super::types::{check_len, Colour, DemandState, Escalation, ExtensionRequest, Status, Who};
+use crate::calendar::{WorkCalendar, WorkingDays, MAX_WORKING_DAYS};
+use crate::clock::from_ms;
+use crate::error::FieldError;
+use crate::role::Role;
+
+/// Why a command was refused. The messages are Chinese with English in
+/// brackets, and name the state and the action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DemandError {
+    /// The action is not possible in this state.
+    #[error(
+        "当前状态“{}”不能执行“{}” (cannot {} a demand that is {})",
+        status.label_zh(),
+        action_zh(action),
+        action_verb(action),
+        status.phrase_en()
+    )]
+    Illegal { status: Status, action: &'static str },
+    /// This actor may not do it: wrong role, not the lead department, not
+    /// their enterprise, another district… (`role` is `None` for the system).
+    #[error(
+        "“{}”无权对此诉求执行“{}” ({} may not {} this demand)",
+        role.map_or("系统", Role::label_zh),
+        action_zh(action),
+        role.map_or("The system", Role::label_en),
+        action_verb(action)
+    )]
+    Forbidden { role: Option<Role>, action: &'static str },
+    /// The input, or the timing, is wrong.
+    #[error("{0}")]
+    Invalid(FieldError),
+}
+
+fn action_zh(name: &str) -> &'static str {
+    Action::parse(name).map_or("未知操作", Action::label_zh)
+}
+
+fn action_verb(name: &str) -> &'static str {
+    Action::parse(name).map_or("act on", Action::verb_en)
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> DemandError {
+    DemandError::Invalid(FieldError::new(field, message))
+}
+
+/// A required text (reason, reply…), trimmed, at most `max` characters.
+fn required(field: &str, label: &str, text: &str, max: usize) -> Result<String, DemandError> {
+    check_len(field, label, text, max).map_err(DemandError::Invalid)?;
+    Ok(text.trim().to_owned())
+}
+
+/// An optional text (note, comment), trimmed, at most `max` characters.
+fn optional(field: &str, label: &str, text: &str, max: usize) -> Result<String, DemandError> {
+    let t = text.trim();
+    let n = t.chars().count();
+    if n > max {
+        return Err(invalid(
+            field,
+            format!("{label}不能超过 {max} 字 ({field} must be at most {max} characters, got {n})"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+const REASON_MAX: usize = 500;
+const NOTE_MAX: usize = 1000;
+const TEXT_MAX: usize = 5000;
+/// The most working days one extension or supervision order may grant.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+
+/// A computed deadline, and whether it reached into a year without data.
+#[derive(Clone, Copy)]
+struct Deadline {
+    at: i64,
+    provisional: bool,
+}
+
+impl Deadline {
+    /// The later of this and an existing deadline (deadlines never move
+    /// earlier).
+    fn at_least(self, existing: Option<i64>) -> Self {
+        match existing {
+            Some(e) if e > self.at => Deadline { at: e, provisional: false },
+            _ => self,
+        }
+    }
+}
+
+/// `n` working days from the instant `from` (its day not counted).
+fn due(cal: &WorkCalendar, from: i64, n: u32, field: &str) -> Result<Deadline, DemandError> {
+    let wd = WorkingDays::new(i64::from(n)).map_err(|e| invalid(field, e.message))?;
+    let d = cal.due(from_ms(from), wd);
+    Ok(Deadline { at: d.deadline.timestamp_millis(), provisional: d.provisional })
+}
+
+/// Moves a deadline `days` working days later: the new last day is the
+/// `days`-th working day after the current last day. Zero or fewer leaves it.
+fn shift(cal: &WorkCalendar, deadline: i64, days: i64) -> Deadline {
+    let same = Deadline { at: deadline, provisional: false };
+    if days <= 0 {
+        return same;
+    }
+    let Ok(wd) = WorkingDays::new(days.min(i64::from(MAX_WORKING_DAYS))) else { return same };
+    let d = cal.due_after(last_day(deadline), wd);
+    Deadline { at: d.deadline.timestamp_millis(), provisional: d.provisional }.at_least(Some(deadline))
+}
+
+fn shift_opt(cal: &WorkCalendar, deadline: Option<i64>, days: i64) -> Option<Deadline> {
+    deadline.map(|d| shift(cal, d, days))
+}
+
+fn any_provisional(ds: &[Option<Deadline>]) -> bool {
+    ds.iter().flatten().any(|d| d.provisional)
+}
+
+/// Whether `who` may perform `action` on this demand, by role and relation.
+fn permitted(state: &DemandState, action: Action, who: &Who) -> bool {
+    let a = match who {
+        Who::System => return matches!(action, Action::AutoClose | Action::Escalate),
+        Who::User(a) => a,
+    };
+    let coordinator = match a.role {
+        Role::CityAdmin => true,
+        Role::Coordinator => a.district_id.is_none_or(|d| d == state.district_id),
+        _ => false,
+    };
+    let district_admin =
+        a.role == Role::CityAdmin || (a.role == Role::DistrictAdmin && a.district_id == Some(state.district_id));
+    let lead = matches!(a.role, Role::DeptHandler | Role::DeptHead)
+        && a.department_id.is_some()
+        && a.department_id == state.lead_department_id;
+    let lead_head = lead && a.role == Role::DeptHead;
+    let enterprise = (a.role == Role::EnterpriseUser && a.enterprise_id == Some(state.enterprise_id))
+        || (a.role == Role::Officer && a.serves_enterprise);
+    let submitter = a.role != Role::Auditor && a.user_id == state.submitted_by;
+    match action {
+        Action::Dispatch
+        | Action::Transfer
+        | Action::ApproveReply
+        | Action::ReturnReply
+        | Action::Reject
+        | Action::MergeInto => coordinator,
+        Action::Urge => coordinator || district_admin,
+        Action::Supervise => district_admin,
+        Action::Sign
+        | Action::Object
+        | Action::AddAssist
+        | Action::InterimReply
+        | Action::Reply
+        | Action::RequestExtension
+        | Action::Suspend
+        | Action::Resume => lead,
+        Action::ApproveExtension | Action::RefuseExtension => lead_head,
+        Action::Rate | Action::AddInfo => enterprise,
+        Action::Withdraw => enterprise || submitter,
+        Action::AutoClose | Action::Escalate => false,
+    }
+}
+
+/// The levels the sweeper may still raise: due at `now`, not yet raised for
+/// their deadline.
+fn pending_escalation(state: &DemandState, level: Colour, now: i64, cal: &WorkCalendar) -> Option<i64> {
+    let deadline = level_deadline(state, level, now, cal)?;
+    let raised = state.escalations.iter().any(|e| e.level == level && e.deadline == deadline);
+    (!raised).then_some(deadline)
+}
+
+/// The three gates: state, actor, timing.
+fn gate(state: &DemandState, action: Action, who: &Who, now: i64, cal: &WorkCalendar) -> Result<(), DemandError> {
+    if !action.legal_in().contains(&state.status) {
+        return Err(DemandError::Illegal { status: state.status, action: action.as_str() });
+    }
+    if !permitted(state, action, who) {
+        return Err(DemandError::Forbidden { role: who.role(), action: action.as_str() });
+    }
+    match action {
+        Action::Object if state.sign_due.is_none_or(|d| now >= d) => Err(invalid(
+            "reason",
+            "派单异议须在派单后签收时限内（1 个工作日）提出 (an objection must be raised within the signing period after the dispatch)",
+        )),
+        Action::RequestExtension if state.extension.is_some() => {
+            Err(invalid("days", "已有待审批的延期申请 (an extension request is already pending)"))
+        }
+        Action::RequestExtension if close_deadline(state).is_none_or(|d| now >= d) => Err(invalid(
+            "days",
+            "已超过办理期限，延期须在期限届满前申请 (the deadline has passed; an extension must be requested before it)",
+        )),
+        Action::ApproveExtension | Action::RefuseExtension if state.extension.is_none() => {
+            Err(invalid("extension", "没有待审批的延期申请 (no extension request is pending)"))
+        }
+        Action::AutoClose => {
+            let Some(replied) = state.replied_at else {
+                return Err(invalid("replied_at", "尚未答复 (there is no reply yet)"));
+            };
+            let days = state.limits.auto_close_days;
+            if now < due(cal, replied, days, "auto_close_days")?.at {
+                return Err(invalid(
+                    "auto_close_days",
+                    format!(
+                        "答复后 {days} 个工作日内仍可评价 (the enterprise may still rate the reply: {days} working days after it)"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Action::Escalate
+            if ![Colour::Blue, Colour::Yellow, Colour::Red]
+                .into_iter()
+                .any(|l| pending_escalation(state, l, now, cal).is_some()) =>
+        {
+            Err(invalid("level", "没有需要发出的预警 (no warning is due)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Decides the events of a command, or refuses it. Pure: the same inputs
+/// always give the same answer.
+pub fn decide(
+    state: &DemandState,
+    cmd: &Command,
+    who: &Who,
+    now: i64,
+    cal: &WorkCalendar,
+) -> Result<Vec<Event>, DemandError> {
+    gate(state, cmd.action(), who, now, cal)?;
+    let limits = state.limits;
+    let kinds: Vec<EventKind> = match cmd {
+        Command::Dispatch { lead, assisting, note } => {
+            if *lead <= 0 {
+                return Err(invalid("lead", "请选择主办部门 (choose a lead department)"));
+            }
+            let assisting = departments(assisting, *lead, &[], "assisting")?;
+            let note = optional("note", "派单说明", note, NOTE_MAX)?;
+            let sign = due(cal, now, limits.sign_days, "sign_days")?;
+            let dispatch = match state.due_dispatch {
+                Some(at) => Deadline { at, provisional: false },
+                None => due(cal, state.first_dispatched_at.unwrap_or(now), limits.close_days, "close_days")?,
+            };
+            vec![EventKind::Dispatched {
+                lead: *lead,
+                assisting,
+                sign_due: sign.at,
+                due_dispatch: dispatch.at,
+                note,
+                provisional: sign.provisional || dispatch.provisional,
+            }]
+        }
+        Command::Object { reason } => {
+            vec![EventKind::Objected { reason: required("reason", "异议理由", reason, REASON_MAX)? }]
+        }
+        Command::Transfer { lead, reason } => {
+            let from = state.lead_department_id.unwrap_or_default();
+            if *lead <= 0 || *lead == from {
+                return Err(invalid("lead", "请选择另一个主办部门 (choose a different lead department)"));
+            }
+            let reason = required("reason", "转办理由", reason, REASON_MAX)?;
+            let sign = due(cal, now, limits.sign_days, "sign_days")?;
+            vec![EventKind::Transferred { from, to: *lead, reason, sign_due: sign.at, provisional: sign.provisional }]
+        }
+        Command::Sign => {
+            let close = due(cal, now, limits.close_days, "close_days")?.at_least(state.due_sign);
+            let interim = due(cal, now, limits.reply_days, "reply_days")?.at_least(state.interim_due);
+            vec![EventKind::Signed {
+                due_sign: close.at,
+                interim_due: interim.at,
+                provisional: close.provisional || interim.provisional,
+            }]
+        }
+        Command::AddAssist { departments: asked } => {
+            let lead = state.lead_department_id.unwrap_or_default();
+            let new = departments(asked, lead, &state.assisting_department_ids, "departments")?;
+            if new.is_empty() {
+                return Err(invalid(
+                    "departments",
+                    "请选择新的协办部门 (choose at least one new assisting department)",
+                ));
+            }
+            vec![EventKind::AssistAdded { departments: new }]
+        }
+        Command::InterimReply { text } => {
+            vec![EventKind::InterimReplied { text: required("text", "答复内容", text, TEXT_MAX)? }]
+        }
+        Command::Reply { text, outcome_count } => {
+            let text = required("text", "答复内容", text, TEXT_MAX)?;
+            if outcome_count.is_some_and(|n| n < 0) {
+                return Err(invalid("outcome_count", "办理数量不能为负 (outcome count cannot be negative)"));
+            }
+            vec![EventKind::Replied { text, outcome_count: *outcome_count }]
+        }
+        Command::ApproveReply => vec![EventKind::ReplyApproved],
+        Command::ReturnReply { reason } => {
+            vec![EventKind::ReplyReturned { reason: required("reason", "退回理由", reason, REASON_MAX)? }]
+        }
+        Command::Rate { rating, comment } => {
+            let comment = optional("comment", "评价意见", comment, NOTE_MAX)?;
+            let rated = EventKind::Rated { rating: *rating, comment };
+            if rating.reopens() {
+                let callback = due(cal, now, 1, "callback")?;
+                let close = due(cal, now, limits.close_days, "close_days")?.at_least(state.due_sign);
+                vec![
+                    rated,
+                    EventKind::Reopened {
+                        callback_due: callback.at,
+                        due_sign: close.at,
+                        provisional: callback.provisional || close.provisional,
+                    },
+                ]
+            } else {
+                vec![rated, EventKind::Closed { auto: false }]
+            }
+        }
+        Command::RequestExtension { days, reason } => {
+            if !(1..=MAX_EXTENSION_DAYS).contains(days) {
+                return Err(invalid(
+                    "days",
+                    format!(
+                        "延期天数应为 1 至 {MAX_EXTENSION_DAYS} 个工作日 (must be 1 to {MAX_EXTENSION_DAYS} working days, got {days})"
+                    ),
+                ));
+            }
+            let reason = required("reason", "延期理由", reason, REASON_MAX)?;
+            vec![EventKind::ExtensionRequested { days: *days, reason }]
+        }
+        Command::ApproveExtension => {
+            let days = state.extension.as_ref().map_or(0, |e| e.days);
+            let ds = shift_opt(cal, state.due_sign, i64::from(days));
+            let dd = shift_opt(cal, state.due_dispatch, i64::from(days));
+            vec![EventKind::ExtensionApproved {
+                days,
+                due_sign: ds.map(|d| d.at),
+                due_dispatch: dd.map(|d| d.at),
+                provisional: any_provisional(&[ds, dd]),
+            }]
+        }
+        Command::RefuseExtension { reason } => {
+            vec![EventKind::ExtensionRefused { reason: required("reason", "驳回理由", reason, REASON_MAX)? }]
+        }
+        Command::Suspend { reason } => {
+            vec![EventKind::Suspended { reason: required("reason", "挂起原因", reason, REASON_MAX)? }]
+        }
+        Command::Resume => {
+            let from = date_of(state.suspended_at.unwrap_or(now));
+            let days = cal.working_days_between(from, date_of(now)).max(0);
+            let ds = shift_opt(cal, state.due_sign, days);
+            let dd = shift_opt(cal, state.due_dispatch, days);
+            let interim = if state.interim_replied_at.is_none() {
+                shift_opt(cal, state.interim_due, days)
+            } else {
+                state.interim_due.map(|at| Deadline { at, provisional: false })
+            };
+            vec![EventKind::Resumed {
+                shifted_days: days,
+                due_sign: ds.map(|d| d.at),
+                due_dispatch: dd.map(|d| d.at),
+                interim_due: interim.map(|d| d.at),
+                provisional: any_provisional(&[ds, dd, interim]),
+            }]
+        }
+        Command::Withdraw { reason } => {
+            vec![EventKind::Withdrawn { reason: required("reason", "撤回原因", reason, REASON_MAX)? }]
+        }
+        Command::Reject { reason } => {
+            vec![EventKind::Rejected { reason: required("reason", "不予受理理由", reason, REASON_MAX)? }]
+        }
+        Command::MergeInto { target } => {
+            if *target == state.id || *target <= 0 {
+                return Err(invalid("target", "不能合并到自身 (a demand cannot be merged into itself)"));
+            }
+            vec![EventKind::Merged { into: *target }]
+        }
+        Command::Urge { note } => vec![EventKind::Urged { note: optional("note", "催办意见", note, NOTE_MAX)? }],
+        Command::Supervise { note, due_days } => {
+            let note = required("note", "督办要求", note, NOTE_MAX)?;
+            if !(1..=MAX_EXTENSION_DAYS).contains(due_days) {
+                return Err(invalid(
+                    "due_days",
+                    format!(
+                        "督办时限应为 1 至 {MAX_EXTENSION_DAYS} 个工作日 (must be 1 to {MAX_EXTENSION_DAYS} working days, got {due_days})"
+                    ),
+                ));
+            }
+            vec![EventKind::Supervised { note, due: due(cal, now, *due_days, "due_days")?.at }]
+        }
+        Command::AddInfo { text } => {
+            vec![EventKind::InfoAdded { text: required("text", "补充内容", text, TEXT_MAX)? }]
+        }
+        Command::AutoClose => vec![EventKind::Closed { auto: true }],
+        Command::Escalate { level } => {
+            if level_deadline(state, *level, now, cal).is_none() {
+                return Err(invalid(
+                    "level",
+                    format!(
+                        "当前不满足“{}”预警条件 (the {} condition does not hold)",
+                        level.label_zh(),
+                        level.as_str()
+                    ),
+                ));
+            }
+            let Some(deadline) = pending_escalation(state, *level, now, cal) else {
+                return Err(invalid(
+                    "level",
+                    format!(
+                        "该期限的“{}”预警已发出 (the {} warning was already raised for this deadline)",
+                        level.label_zh(),
+                        level.as_str()
+                    ),
+                ));
+            };
+            vec![EventKind::Escalated { level: *level, deadline }]
+        }
+    };
+    let actor_id = who.user_id();
+    Ok(kinds.into_iter().map(|kind| Event { at: now, actor_id, kind }).collect())
+}
+
+/// Department ids to add: positive, distinct, not the lead, not already
+/// present. An id that breaks the rule is refused, not silently dropped,
+/// except duplicates.
+fn departments(asked: &[i64], lead: i64, present: &[i64], field: &str) -> Result<Vec<i64>, DemandError> {
+    let mut out: Vec<i64> = Vec::with_capacity(asked.len());
+    for &d in asked {
+        if d <= 0 {
+            return Err(invalid(field, format!("无效的部门 {d} (invalid department {d})")));
+        }
+        if d == lead {
+            return Err(invalid(field, "主办部门不能同时为协办部门 (the lead department cannot also assist)"));
+        }
+        if !present.contains(&d) && !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies one event to the projection; `version` grows by one per event.
+/// Deterministic: it reads nothing but the state and the event.
+pub fn apply(state: &mut DemandState, event: &Event) {
+    state.version += 1;
+    let at = event.at;
+    let s = state;
+    match &event.kind {
+        EventKind::Submitted { channel, .. } => {
+            s.status = Status::Submitted;
+            s.channel = *channel;
+            s.submitted_at = at;
+            if let Some(by) = event.actor_id {
+                s.submitted_by = by;
+            }
+        }
+        EventKind::Dispatched { lead, assisting, sign_due, due_dispatch, provisional, .. } => {
+            s.status = Status::Dispatched;
+            s.lead_department_id = Some(*lead);
+            s.assisting_department_ids.clone_from(assisting);
+            s.first_dispatched_at.get_or_insert(at);
+            s.dispatched_at = Some(at);
+            s.sign_due = Some(*sign_due);
+            s.due_dispatch = Some(*due_dispatch);
+            s.provisional |= *provisional;
+        }
+        EventKind::Objected { .. } => {
+            s.status = Status::Submitted;
+            s.lead_department_id = None;
+            s.assisting_department_ids.clear();
+            s.sign_due = None;
+            s.extension = None;
+        }
+        EventKind::Transferred { to, sign_due, provisional, .. } => {
+            s.status = Status::Dispatched;
+            s.lead_department_id = Some(*to);
+            s.assisting_department_ids.retain(|d| d != to);
+            s.dispatched_at = Some(at);
+            s.sign_due = Some(*sign_due);
+            s.extension = None;
+            s.provisional |= *provisional;
+        }
+        EventKind::Signed { due_sign, interim_due, provisional } => {
+            s.status = Status::Handling;
+            s.signed_at = Some(at);
+            s.signed_by = event.actor_id;
+            s.due_sign = Some(*due_sign);
+            s.interim_due = Some(*interim_due);
+            s.provisional |= *provisional;
+        }
+        EventKind::AssistAdded { departments } => {
+            for d in departments {
+                if !s.assisting_department_ids.contains(d) {
+                    s.assisting_department_ids.push(*d);
+                }
+            }
+        }
+        EventKind::InterimReplied { .. } => {
+            s.interim_replied_at.get_or_insert(at);
+        }
+        EventKind::Replied { text, .. } => {
+            s.status = if s.review_required { Status::UnderReview } else { Status::Replied };
+            s.replied_at = Some(at);
+            s.reply_text = Some(text.clone());
+            s.extension = None;
+        }
+        EventKind::ReplyApproved => {
+            s.status = Status::Replied;
+            s.replied_at = Some(at);
+        }
+        EventKind::ReplyReturned { .. } => {
+            s.status = Status::Handling;
+            s.replied_at = None;
+        }
+        EventKind::Rated { rating, .. } => {
+            s.rating = Some(*rating);
+        }
+        EventKind::Reopened { callback_due, due_sign, provisional } => {
+            s.status = Status::Handling;
+            s.callback_due = Some(*callback_due);
+            s.due_sign = Some(*due_sign);
+            s.redo_count += 1;
+            s.reopened_at = Some(at);
+            s.provisional |= *provisional;
+        }
+        EventKind::Closed { .. } => {
+            s.status = Status::Closed;
+            s.closed_at = Some(at);
+        }
+        EventKind::ExtensionRequested { days, reason } => {
+            s.extension = Some(ExtensionRequest {
+                days: *days,
+                reason: reason.clone(),
+                requested_at: at,
+                requested_by: event.actor_id.unwrap_or_default(),
+            });
+        }
+        EventKind::ExtensionApproved { due_sign, due_dispatch, provisional, .. } => {
+            s.extension = None;
+            if due_sign.is_some() {
+                s.due_sign = *due_sign;
+            }
+            if due_dispatch.is_some() {
+                s.due_dispatch = *due_dispatch;
+            }
+            s.provisional |= *provisional;
+        }
+        EventKind::ExtensionRefused { .. } => {
+            s.extension = None;
+        }
+        EventKind::Suspended { .. } => {
+            s.status = Status::Suspended;
+            s.suspended_at = Some(at);
+        }
+        EventKind::Resumed { due_sign, due_dispatch, interim_due, provisional, .. } => {
+            s.status = Status::Handling;
+            s.suspended_at = None;
+            if due_sign.is_some() {
+                s.due_sign = *due_sign;
+            }
+            if due_dispatch.is_some() {
+                s.due_dispatch = *due_dispatch;
+            }
+            if interim_due.is_some() {
+                s.interim_due = *interim_due;
+            }
+            s.provisional |= *provisional;
+        }
+        EventKind::Withdrawn { .. } => s.status = Status::Withdrawn,
+        EventKind::Rejected { .. } => s.status = Status::Rejected,
+        EventKind::Merged { into } => {
+            s.status = Status::Merged;
+            s.merged_into = Some(*into);
+        }
+        EventKind::Urged { .. } | EventKind::Supervised { .. } | EventKind::InfoAdded { .. } => {}
+        EventKind::Escalated { level, deadline } => {
+            s.escalations.push(Escalation { level: *level, deadline: *deadline });
+        }
+    }
+}
+
+/// The actions this actor may take now: every action whose state, actor and
+/// timing gates pass (input is not validated), in [`ACTIONS`](super::ACTIONS) order.
+pub fn allowed_actions(state: &DemandState, who: &Who, now: i64, cal: &WorkCalendar) -> Vec<&'static str> {
+    Action::ALL.into_iter().filter(|a| gate(state, *a, who, now, cal).is_ok()).map(Action::as_str).collect()
+}

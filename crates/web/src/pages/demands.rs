@@ -1,0 +1,473 @@
+//! Demand pages: the queues (coordinator 待受理, department queue by time
+//! left with its colour, an officer's enterprises, an enterprise's own),
+//! the submission form, the demand page with its timeline, both clocks and
+//! exactly the actions the viewer may take, and the notification inbox.
+
+use super::enterprises::xlsx_response;
+use super::{chrome, query_string, render, Chrome, Pager};
+use crate::api::demands::DemandQuery;
+use crate::ctx::{random_hex, CsrfForm, Ctx, PageCtx};
+use crate::error::{PageError, PageResultExt};
+use crate::i18n::Lang;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use zhuqi_app::demands::{DemandDetail, SubmitInput};
+use zhuqi_app::AppError;
+use zhuqi_domain::clock::display_cst;
+use zhuqi_domain::demand::Status;
+use zhuqi_domain::Role;
+use zhuqi_store::demands::{DemandRow, Notification};
+use zhuqi_store::Page;
+
+/// A row of a queue, ready to show.
+pub struct QueueRow {
+    pub row: DemandRow,
+    pub status_label: String,
+    pub deadline: String,
+    pub colour_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "demands.html")]
+struct QueuePage {
+    c: Chrome,
+    q: DemandQuery,
+    statuses: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+    colours: Vec<(String, String)>,
+    rows: Vec<QueueRow>,
+    total: i64,
+    query: String,
+    pager: Pager,
+    can_submit: bool,
+}
+
+fn status_label(lang: Lang, s: &str) -> String {
+    Status::parse(s).map_or_else(
+        || s.to_string(),
+        |st| if lang == Lang::En { st.label_en().to_string() } else { st.label_zh().to_string() },
+    )
+}
+
+fn colour_label(lang: Lang, c: &str) -> String {
+    lang.t(&format!("colour_{c}")).to_string()
+}
+
+/// The default view of each role's queue.
+fn default_query(role: Role, mut q: DemandQuery) -> DemandQuery {
+    let untouched =
+        q.status.is_none() && q.colour.is_none() && q.q.is_none() && q.category.is_none() && q.sort.is_none();
+    if untouched {
+        match role {
+            Role::Coordinator => q.status = Some("submitted".into()),
+            Role::DeptHandler | Role::DeptHead => {
+                q.status = Some("dispatched,handling,suspended".into());
+                q.sort = Some("deadline".into());
+            }
+            _ => {}
+        }
+    }
+    q
+}
+
+fn can_submit(role: Role) -> bool {
+    matches!(role, Role::Officer | Role::EnterpriseUser | Role::Coordinator | Role::CityAdmin)
+}
+
+/// GET /demands
+pub async fn list(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<DemandQuery>,
+) -> Result<Html<String>, PageError> {
+    let q = default_query(ctx.actor.role, q);
+    let f = q.filter().page(&ctx)?;
+    let res = st.app.demands(&ctx.actor, &f, Page::new(q.page, Some(30)), &ctx.meta).await.page(&ctx)?;
+    let lang = ctx.lang;
+    let rows = res
+        .items
+        .into_iter()
+        .map(|r| QueueRow {
+            status_label: status_label(lang, &r.status),
+            deadline: r.active_deadline.map(display_cst).unwrap_or_default(),
+            colour_label: colour_label(lang, &r.colour),
+            row: r,
+        })
+        .collect();
+    let categories = st
+        .app
+        .demand_categories()
+        .await
+        .page(&ctx)?
+        .into_iter()
+        .filter(|c| c.code.len() == 2)
+        .map(|c| (c.code, c.name))
+        .collect();
+    let query = query_string(&[
+        ("status", q.status.clone().unwrap_or_default()),
+        ("category", q.category.clone().unwrap_or_default()),
+        ("colour", q.colour.clone().unwrap_or_default()),
+        ("q", q.q.clone().unwrap_or_default()),
+        ("from", q.from.clone().unwrap_or_default()),
+        ("to", q.to.clone().unwrap_or_default()),
+        ("sort", q.sort.clone().unwrap_or_default()),
+    ]);
+    let statuses = Status::ALL.iter().map(|s| (s.as_str().to_string(), status_label(lang, s.as_str()))).collect();
+    let title = match ctx.actor.role {
+        Role::Coordinator => "queue_coordinator",
+        Role::DeptHandler | Role::DeptHead => "queue_department",
+        Role::Officer => "queue_officer",
+        Role::EnterpriseUser => "queue_enterprise",
+        _ => "demands",
+    };
+    let p = QueuePage {
+        c: chrome(&ctx, "demands", lang.t(title).to_string(), "demands"),
+        statuses,
+        categories,
+        colours: ["red", "yellow", "blue", "none"].iter().map(|k| (k.to_string(), colour_label(lang, k))).collect(),
+        rows,
+        total: res.total,
+        pager: Pager::new("/demands", &query, res.page, res.per_page, res.total),
+        query,
+        can_submit: can_submit(ctx.actor.role),
+        q,
+    };
+    render(&ctx, &p)
+}
+
+/// GET /demands/export.xlsx
+pub async fn export(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<DemandQuery>,
+) -> Result<Response, PageError> {
+    let f = q.filter().page(&ctx)?;
+    let bytes = st.app.export_demands_xlsx(&ctx.actor, &f, &ctx.meta).await.page(&ctx)?;
+    Ok(xlsx_response("demands", bytes))
+}
+
+/// A major category and its (code, name, plain words) minors, for the picker.
+type CategoryGroup = (String, Vec<(String, String, String)>);
+
+#[derive(Template)]
+#[template(path = "demand_new.html")]
+struct NewPage {
+    c: Chrome,
+    enterprises: Vec<(i64, String)>,
+    /// (major name, [(code, name, plain)])
+    groups: Vec<CategoryGroup>,
+    key: String,
+    error: Option<String>,
+}
+
+async fn new_page(st: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Html<String>, PageError> {
+    if !can_submit(ctx.actor.role) {
+        return Err(st.app.deny(&ctx.actor, "submit_demand", "form", &ctx.meta).await).page(ctx);
+    }
+    let enterprises = st.app.submittable_enterprises(&ctx.actor).await.page(ctx)?;
+    let cats = st.app.demand_categories().await.page(ctx)?;
+    let mut groups: Vec<CategoryGroup> = Vec::new();
+    for c in cats.iter().filter(|c| c.code.len() == 2) {
+        let items = cats
+            .iter()
+            .filter(|m| m.code.len() == 4 && m.code.starts_with(&c.code))
+            .map(|m| (m.code.clone(), m.name.clone(), m.plain.clone()))
+            .collect();
+        groups.push((c.name.clone(), items));
+    }
+    let p = NewPage {
+        c: chrome(ctx, "demand-new", ctx.lang.t("new_demand").into(), "demands"),
+        enterprises,
+        groups,
+        key: random_hex(),
+        error,
+    };
+    render(ctx, &p)
+}
+
+/// GET /demands/new
+pub async fn new_form(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
+    new_page(&st, &ctx, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubmitForm {
+    pub enterprise_id: i64,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub urgency: String,
+    #[serde(default)]
+    pub confidential: Option<String>,
+    /// A random key rendered into the form: a double submit creates one demand.
+    #[serde(default)]
+    pub key: String,
+}
+
+/// POST /demands
+pub async fn submit(State(st): State<AppState>, f: CsrfForm<SubmitForm>) -> Result<Response, PageError> {
+    let ctx = f.ctx;
+    let input = SubmitInput {
+        enterprise_id: f.form.enterprise_id,
+        category: f.form.category,
+        title: f.form.title,
+        description: f.form.description,
+        urgency: Some(f.form.urgency),
+        confidential: Some(f.form.confidential.is_some()),
+    };
+    match st.app.submit_demand(&ctx.actor, &input, Some(&f.form.key), &ctx.meta).await {
+        Ok((row, _)) => Ok(axum::response::IntoResponse::into_response(Redirect::to(&format!("/demands/{}", row.id)))),
+        Err(AppError::Invalid(e)) => {
+            let html = new_page(&st, &ctx, Some(format!("{}: {}", e.field, e.message))).await?;
+            Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html)))
+        }
+        Err(e) => Err(e).page(&ctx),
+    }
+}
+
+/// One field of an action form.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: String,
+    /// "textarea", "text", "number", "department", "departments", "rating"
+    pub kind: &'static str,
+    pub required: bool,
+}
+
+/// One action the viewer may take, with its form.
+pub struct ActionForm {
+    pub name: &'static str,
+    pub label: String,
+    pub fields: Vec<FormField>,
+    pub danger: bool,
+}
+
+fn fields_of(lang: Lang, action: &str) -> Vec<FormField> {
+    let f = |name, key: &str, kind, required| FormField { name, label: lang.t(key).to_string(), kind, required };
+    match action {
+        "dispatch" => vec![
+            f("department_id", "lead_department", "department", true),
+            f("assisting", "assisting_departments", "departments", false),
+            f("note", "note", "text", false),
+        ],
+        "transfer" => {
+            vec![f("department_id", "lead_department", "department", true), f("reason", "reason", "text", true)]
+        }
+        "add_assist" => vec![f("departments", "assisting_departments", "departments", true)],
+        "interim_reply" | "add_info" => vec![f("text", "content", "textarea", true)],
+        "reply" => {
+            vec![f("text", "reply_text", "textarea", true), f("outcome_count", "outcome_count", "number", false)]
+        }
+        "rate" => vec![f("rating", "rating", "rating", true), f("comment", "comment", "text", false)],
+        "request_extension" => vec![f("days", "extension_days", "number", true), f("reason", "reason", "text", true)],
+        "supervise" => vec![f("note", "note", "text", true), f("due_days", "supervise_days", "number", true)],
+        "urge" => vec![f("note", "note", "text", false)],
+        "merge_into" => vec![f("target", "merge_target", "number", true)],
+        "object" | "return_reply" | "refuse_extension" | "suspend" | "withdraw" | "reject" => {
+            vec![f("reason", "reason", "text", true)]
+        }
+        _ => vec![],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "demand.html")]
+struct DetailPage {
+    c: Chrome,
+    d: DemandDetail,
+    status_label: String,
+    colour: String,
+    colour_label: String,
+    /// (label, value)
+    clocks: Vec<(String, String)>,
+    /// (time, actor, label, detail)
+    timeline: Vec<(String, String, String, String)>,
+    actions: Vec<ActionForm>,
+    departments: Vec<(i64, String)>,
+    lead_sel: i64,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DetailQuery {
+    pub msg: Option<String>,
+}
+
+fn event_detail(v: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(o) = v.as_object() {
+        for (k, val) in o {
+            if k == "type" {
+                continue;
+            }
+            let shown = match (k.as_str(), val) {
+                (k, Value::Number(n)) if k.ends_with("due") || k.starts_with("due") || k == "deadline" => {
+                    n.as_i64().map(display_cst).unwrap_or_default()
+                }
+                (_, Value::String(s)) if s.is_empty() => continue,
+                (_, Value::String(s)) => s.clone(),
+                (_, Value::Null) => continue,
+                (_, other) => other.to_string(),
+            };
+            parts.push(format!("{k}: {shown}"));
+        }
+    }
+    parts.join(" · ")
+}
+
+/// GET /demands/{id}
+pub async fn detail(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Html<String>, PageError> {
+    let d = st.app.demand(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let lang = ctx.lang;
+    let s = &d.state;
+    let opt = |v: Option<i64>| v.map(display_cst).unwrap_or_else(|| "—".into());
+    let clocks = vec![
+        (lang.t("submitted_at").to_string(), display_cst(s.submitted_at)),
+        (lang.t("sign_due").to_string(), opt(s.sign_due)),
+        (lang.t("due_dispatch").to_string(), opt(s.due_dispatch)),
+        (lang.t("due_sign").to_string(), opt(s.due_sign)),
+        (lang.t("interim_due").to_string(), opt(s.interim_due)),
+        (lang.t("callback_due").to_string(), opt(s.callback_due)),
+    ];
+    let timeline = d
+        .timeline
+        .iter()
+        .map(|t| {
+            (
+                display_cst(t.at),
+                t.actor_name.clone().unwrap_or_else(|| lang.t("system").to_string()),
+                if lang == Lang::En { t.label_en.clone() } else { t.label_zh.clone() },
+                event_detail(&t.event),
+            )
+        })
+        .collect();
+    let actions = d
+        .allowed_actions
+        .iter()
+        .filter(|a| !matches!(**a, "auto_close" | "escalate"))
+        .map(|a| ActionForm {
+            name: a,
+            label: lang.t(&format!("act_{a}")).to_string(),
+            fields: fields_of(lang, a),
+            danger: matches!(*a, "reject" | "withdraw" | "object" | "refuse_extension" | "return_reply"),
+        })
+        .collect();
+    let departments = st.app.departments().await.page(&ctx)?.into_iter().map(|d| (d.id, d.name)).collect();
+    let colour = d.colour_now.as_str().to_string();
+    let p = DetailPage {
+        c: chrome(&ctx, "demand", d.row.title.clone(), "demands"),
+        status_label: status_label(lang, &d.row.status),
+        colour_label: colour_label(lang, &colour),
+        colour,
+        clocks,
+        timeline,
+        actions,
+        departments,
+        lead_sel: d.row.lead_department_id.unwrap_or(-1),
+        message: q.msg,
+        d,
+    };
+    render(&ctx, &p)
+}
+
+/// POST /demands/{id}/actions/{action} — form fields become the action's JSON.
+pub async fn act(
+    State(st): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    f: CsrfForm<Vec<(String, String)>>,
+) -> Result<Redirect, PageError> {
+    let ctx = f.ctx;
+    let mut body = Map::new();
+    let mut version = None;
+    for (k, v) in f.form {
+        let v = v.trim().to_string();
+        match k.as_str() {
+            "_csrf" => {}
+            "version" => version = v.parse::<i64>().ok(),
+            "assisting" | "departments" => {
+                let list = body.entry(k.clone()).or_insert_with(|| json!([]));
+                if let (Some(arr), Ok(n)) = (list.as_array_mut(), v.parse::<i64>()) {
+                    arr.push(json!(n));
+                }
+            }
+            "department_id" | "days" | "due_days" | "target" | "outcome_count" => {
+                if !v.is_empty() {
+                    body.insert(k, v.parse::<i64>().map_or_else(|_| json!(v), |n| json!(n)));
+                }
+            }
+            _ => {
+                body.insert(k, json!(v));
+            }
+        }
+    }
+    let msg = match st.app.act(&ctx.actor, id, &action, &Value::Object(body), version, &ctx.meta).await {
+        Ok(_) => ctx.lang.t("saved").to_string(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => crate::error::public_message(&e),
+        Err(e) => return Err(e).page(&ctx),
+    };
+    Ok(Redirect::to(&format!("/demands/{id}?msg={}", crate::ctx::urlencode(&msg))))
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct InboxPage {
+    c: Chrome,
+    items: Vec<(String, Notification)>,
+    total: i64,
+    pager: Pager,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    pub page: Option<i64>,
+}
+
+/// GET /notifications
+pub async fn inbox(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<InboxQuery>,
+) -> Result<Html<String>, PageError> {
+    let p = st.app.notifications(&ctx.actor, false, Page::new(q.page, Some(50))).await.page(&ctx)?;
+    let page = InboxPage {
+        c: chrome(&ctx, "notifications", ctx.lang.t("notifications").into(), "notifications"),
+        total: p.total,
+        pager: Pager::new("/notifications", "", p.page, p.per_page, p.total),
+        items: p.items.into_iter().map(|n| (display_cst(n.at), n)).collect(),
+    };
+    render(&ctx, &page)
+}
+
+/// POST /notifications/{id}/read — marks it read and opens its demand.
+pub async fn read_one(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<Vec<(String, String)>>,
+) -> Result<Redirect, PageError> {
+    let ctx = f.ctx;
+    st.app.mark_read(&ctx.actor, Some(id)).await.page(&ctx)?;
+    let to = f
+        .form
+        .iter()
+        .find(|(k, _)| k == "demand_id")
+        .map(|(_, v)| format!("/demands/{v}"))
+        .unwrap_or_else(|| "/notifications".into());
+    Ok(Redirect::to(&to))
+}
+
+/// POST /notifications/read-all
+pub async fn read_all(State(st): State<AppState>, f: CsrfForm<Vec<(String, String)>>) -> Result<Redirect, PageError> {
+    let ctx = f.ctx;
+    st.app.mark_read(&ctx.actor, None).await.page(&ctx)?;
+    Ok(Redirect::to("/notifications"))
+}

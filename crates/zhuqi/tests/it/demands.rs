@@ -1,0 +1,218 @@
+//! Demands end to end over HTTP on both engines: the whole life through four
+//! roles, scope, idempotency, optimistic concurrency, the sweeper.
+
+use crate::harness::{engines, TestApp};
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{json, Value};
+
+async fn submit(t: &TestApp, token: &str, enterprise_id: i64, key: Option<&str>) -> (StatusCode, Value) {
+    let body = json!({"enterprise_id": enterprise_id, "category": "0102", "title": "物流受限：原料运输车辆无法进入园区",
+        "description": "原料运输车辆无法进入园区，需办理通行证，影响正常生产。"});
+    match key {
+        None => t.json(Method::POST, "/api/v1/demands", Some(token), Some(body)).await,
+        Some(k) => {
+            let req = axum::http::Request::post("/api/v1/demands")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", k)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            let (s, _, b) = t.send(req).await;
+            (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+        }
+    }
+}
+
+async fn act(t: &TestApp, token: &str, id: i64, action: &str, body: Value) -> (StatusCode, Value) {
+    t.json(Method::POST, &format!("/api/v1/demands/{id}/actions/{action}"), Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn a_demand_walks_from_submission_to_closed_through_four_roles() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        // Friday 2026-09-18 10:00 China time.
+        t.clock.set(Utc.with_ymd_and_hms(2026, 9, 18, 2, 0, 0).unwrap());
+        let officer = t.token("officer-a").await;
+        let (s, d) = submit(&t, &officer, t.ids.ent_a1, None).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}: {d}");
+        let id = d["id"].as_i64().unwrap();
+        assert_eq!(d["status"], "submitted");
+        let coord = t.token("coordinator").await;
+        let (s, q) = t.json(Method::GET, "/api/v1/demands?status=submitted", Some(&coord), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(q["total"], 1, "{e}: {q}");
+        let (s, sug) = t
+            .json(
+                Method::GET,
+                &format!("/api/v1/categories/0102/suggestion?district_id={}", t.ids.district_a),
+                Some(&coord),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{sug}");
+        let transport = sug["department_id"].as_i64().unwrap();
+        let (s, d) = act(&t, &coord, id, "dispatch", json!({"department_id": transport})).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {d}");
+        assert_eq!(d["status"], "dispatched");
+        // Sign due: 1 working day from Friday → end of Sunday 2026-09-20 (a make-up working day).
+        let sign_due = d["state"]["sign_due"].as_i64().unwrap();
+        assert_eq!(zhuqi_domain::clock::rfc3339_cst(sign_due), "2026-09-21T00:00:00+08:00");
+        // A handler of another department cannot even see it.
+        let handler = t.token("handler-t").await;
+        let (s, d) = act(&t, &handler, id, "sign", json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {d}");
+        assert_eq!(d["status"], "handling");
+        let (s, d) =
+            act(&t, &handler, id, "reply", json!({"text": "已协调交通运输局办理通行证45张。", "outcome_count": 45}))
+                .await;
+        assert_eq!(s, StatusCode::OK, "{e}: {d}");
+        assert_eq!(d["status"], "replied");
+        let ent = t.token("ent-a1").await;
+        let (s, d) = act(&t, &ent, id, "rate", json!({"rating": "dissatisfied", "comment": "还没解决"})).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {d}");
+        assert_eq!(d["status"], "handling", "重办");
+        assert_eq!(d["state"]["redo_count"], 1);
+        let (_, d) = act(&t, &handler, id, "reply", json!({"text": "已全部办结。"})).await;
+        assert_eq!(d["status"], "replied", "{d}");
+        let (s, d) = act(&t, &ent, id, "rate", json!({"rating": "very_satisfied"})).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {d}");
+        assert_eq!(d["status"], "closed");
+        let kinds: Vec<&str> = d["timeline"].as_array().unwrap().iter().map(|x| x["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds.first(), Some(&"submitted"), "{kinds:?}");
+        assert!(kinds.contains(&"reopened") && kinds.last() == Some(&"closed"), "{kinds:?}");
+        // Closed accepts nothing, with a message naming the state and the action.
+        let (s, v) = act(&t, &handler, id, "sign", json!({})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains("已办结"), "{v}");
+        // The enterprise was told about the replies.
+        let (_, inbox) = t.json(Method::GET, "/api/v1/notifications", Some(&ent), None).await;
+        assert!(inbox["unread"].as_i64().unwrap() >= 1, "{e}: {inbox}");
+    }
+}
+
+#[tokio::test]
+async fn nobody_reads_a_demand_outside_their_scope() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let officer = t.token("officer-a").await;
+        let (_, d) = submit(&t, &officer, t.ids.ent_a1, None).await;
+        let id = d["id"].as_i64().unwrap();
+        // Not yet routed to the transport department; another officer and another district's admin never.
+        for u in ["handler-t", "officer-a2", "district-b", "officer-b"] {
+            let tok = t.token(u).await;
+            let (s, _) = t.json(Method::GET, &format!("/api/v1/demands/{id}"), Some(&tok), None).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{e}: {u}");
+        }
+        // An officer cannot submit for an enterprise they do not serve.
+        let (s, v) = submit(&t, &officer, t.ids.ent_a2, None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["field"], "enterprise_id");
+        let (s, _) = t.json(Method::GET, &format!("/api/v1/demands/{id}"), Some(&t.token("ent-a1").await), None).await;
+        assert_eq!(s, StatusCode::OK, "{e}: the enterprise sees its own demand");
+    }
+}
+
+#[tokio::test]
+async fn a_retried_submission_with_the_same_idempotency_key_returns_the_same_demand() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let tok = t.token("ent-a1").await;
+        let (s1, d1) = submit(&t, &tok, t.ids.ent_a1, Some("retry-1")).await;
+        let (s2, d2) = submit(&t, &tok, t.ids.ent_a1, Some("retry-1")).await;
+        assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK), "{e}");
+        assert_eq!(d1["id"], d2["id"]);
+        assert_eq!(t.count("demands").await, 1);
+        let (s3, d3) = submit(&t, &tok, t.ids.ent_a1, Some("retry-2")).await;
+        assert_eq!(s3, StatusCode::CREATED);
+        assert_ne!(d3["id"], d1["id"]);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let tok = t.token("officer-a").await;
+        for (body, field) in [
+            (json!({"enterprise_id": t.ids.ent_a1, "category": "7777", "title": "x", "description": "y"}), "category"),
+            (json!({"enterprise_id": t.ids.ent_a1, "category": "0102", "title": "", "description": "y"}), "title"),
+            (
+                json!({"enterprise_id": t.ids.ent_a1, "category": "0102", "title": "x", "description": " "}),
+                "description",
+            ),
+        ] {
+            let (s, v) = t.json(Method::POST, "/api/v1/demands", Some(&tok), Some(body)).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {v}");
+            assert_eq!(v["error"]["field"], field, "{v}");
+        }
+        assert_eq!(t.count("demands").await, 0);
+        assert_eq!(t.count("demand_events").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn two_concurrent_transitions_one_wins_and_the_other_gets_409() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let (_, d) = submit(&t, &t.token("officer-a").await, t.ids.ent_a1, None).await;
+        let id = d["id"].as_i64().unwrap();
+        let version = d["version"].as_i64().unwrap();
+        let coord = t.token("coordinator").await;
+        let sug = json!({"department_id": t.ids.dept_t});
+        let dept = sug["department_id"].as_i64().unwrap();
+        let a = act(&t, &coord, id, "dispatch", json!({"department_id": dept, "version": version}));
+        let b = act(&t, &coord, id, "reject", json!({"reason": "不属于涉企诉求", "version": version}));
+        let ((sa, _), (sb, vb)) = tokio::join!(a, b);
+        let mut got = [sa, sb];
+        got.sort();
+        assert_eq!(got, [StatusCode::OK, StatusCode::CONFLICT], "{e}: {vb}");
+        let (_, d) = t.json(Method::GET, &format!("/api/v1/demands/{id}"), Some(&coord), None).await;
+        let timeline = d["timeline"].as_array().unwrap();
+        assert_eq!(timeline.len(), 2, "{e}: submitted + exactly one winner: {d}");
+        assert_eq!(d["version"], version + 1);
+    }
+}
+
+#[tokio::test]
+async fn the_sweeper_escalates_once_and_catches_up_after_downtime() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        // Monday 2026-11-23 09:00.
+        t.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap());
+        let (_, d) = submit(&t, &t.token("officer-a").await, t.ids.ent_a1, None).await;
+        let id = d["id"].as_i64().unwrap();
+        let coord = t.token("coordinator").await;
+        let sug = json!({"department_id": t.ids.dept_t});
+        act(&t, &coord, id, "dispatch", json!({"department_id": sug["department_id"]})).await;
+        // Nobody signs; two weeks of downtime later the sweeper runs twice.
+        t.clock.advance(Duration::days(14));
+        let first = t.app.sweep().await.unwrap();
+        let second = t.app.sweep().await.unwrap();
+        let coord = t.token("coordinator").await;
+        assert!(first.escalated >= 1, "{e}: {first:?}");
+        assert_eq!(second.escalated, 0, "{e}: nothing twice: {second:?}");
+        let (s, d) = t.json(Method::GET, &format!("/api/v1/demands/{id}"), Some(&coord), None).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {d}");
+        let escalations = d["timeline"].as_array().unwrap().iter().filter(|x| x["kind"] == "escalated").count();
+        assert_eq!(escalations, first.escalated, "{e}");
+        assert_eq!(d["colour"], "red", "{e}: {d}");
+        let (_, q) = t.json(Method::GET, "/api/v1/demands?colour=red", Some(&coord), None).await;
+        assert_eq!(q["total"], 1);
+    }
+}
+
+#[tokio::test]
+async fn chinese_full_text_search_finds_demands_by_words() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let tok = t.token("officer-a").await;
+        submit(&t, &tok, t.ids.ent_a1, None).await;
+        let (s, q) = t.json(Method::GET, "/api/v1/demands?q=%E9%80%9A%E8%A1%8C%E8%AF%81", Some(&tok), None).await; // 通行证
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert_eq!(q["total"], 1, "{e}: {q}");
+        let (_, q) = t.json(Method::GET, "/api/v1/demands?q=%E8%9E%8D%E8%B5%84", Some(&tok), None).await; // 融资
+        assert_eq!(q["total"], 0, "{e}: {q}");
+    }
+}
