@@ -44,10 +44,15 @@ pub enum CalendarCmd {
 /// Runs a calendar command, writing its output to `out`. Errors (bad input,
 /// a year without data) are returned so the binary exits non-zero.
 pub fn run(cmd: CalendarCmd, out: &mut dyn Write) -> anyhow::Result<()> {
-    let cal = WorkCalendar::official();
+    run_with(&WorkCalendar::official(), cmd, out)
+}
+
+/// Runs a calendar command against a given calendar (the official one plus
+/// a city's local adjustments when `--db` names its database).
+pub fn run_with(cal: &WorkCalendar, cmd: CalendarCmd, out: &mut dyn Write) -> anyhow::Result<()> {
     match cmd {
-        CalendarCmd::Show { year, json } => show(&cal, year, json, out),
-        CalendarCmd::Due { from, working_days, json } => due(&cal, &from, working_days, json, out),
+        CalendarCmd::Show { year, json } => show(cal, year, json, out),
+        CalendarCmd::Due { from, working_days, json } => due(cal, &from, working_days, json, out),
     }
 }
 

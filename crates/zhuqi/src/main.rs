@@ -106,8 +106,22 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Cmd::Calendar { cmd } = cli.cmd {
+        // With --db (or ZHUQI_DB) the city's local adjustments and entered
+        // years count too; without, the bundled official calendar alone.
+        let db = cli.db.clone().or_else(|| std::env::var("ZHUQI_DB").ok());
         let mut out = std::io::stdout().lock();
-        return calendar_cmd::run(cmd, &mut out);
+        return match db {
+            None => calendar_cmd::run(cmd, &mut out),
+            Some(db) => {
+                let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+                let cal = rt.block_on(async {
+                    let store = Store::open(&db).await.with_context(|| format!("cannot open database {db}"))?;
+                    let app = App::new(store, Arc::new(SystemClock), Default::default());
+                    anyhow::Ok(app.calendar().await?)
+                })?;
+                calendar_cmd::run_with(&cal, cmd, &mut out)
+            }
+        };
     }
     if let Cmd::Config { cmd: ConfigCmd::Example } = cli.cmd {
         print!("{}", config::EXAMPLE);
@@ -163,6 +177,22 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("zhuqi serving at http://{addr}");
     tracing::info!(%addr, "serving");
+    // The deadline sweeper: colours, blue/yellow/red warnings (each once per
+    // deadline, catching up after downtime) and auto-close, every minute.
+    let deadlines = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match deadlines.sweep().await {
+                Ok(r) if r.escalated + r.auto_closed > 0 => {
+                    tracing::info!(checked = r.checked, escalated = r.escalated, auto_closed = r.auto_closed, "deadline sweep")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            }
+        }
+    });
     // Sweep expired sessions every ten minutes.
     let sweeper = app.clone();
     tokio::spawn(async move {
