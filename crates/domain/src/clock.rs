@@ -79,6 +79,19 @@ pub fn display_cst(ms: i64) -> String {
     from_ms(ms).with_timezone(&china_offset()).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Formats an exclusive deadline instant the way people read a working-day
+/// limit: 00:00 of a day is shown as 24:00 of the day before
+/// (`2026-09-21 00:00` → `2026-09-20 24:00`).
+pub fn display_deadline(ms: i64) -> String {
+    let t = from_ms(ms).with_timezone(&china_offset());
+    if t.format("%H:%M:%S").to_string() == "00:00:00" {
+        let day = t.date_naive().pred_opt().unwrap_or(t.date_naive());
+        format!("{} 24:00", day.format("%Y-%m-%d"))
+    } else {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +104,14 @@ mod tests {
         assert_eq!(c.now(), t);
         c.advance(Duration::minutes(45));
         assert_eq!(c.now(), t + Duration::minutes(45));
+    }
+
+    #[test]
+    fn deadlines_at_midnight_read_as_24_00_of_the_last_day() {
+        let t = Utc.with_ymd_and_hms(2026, 9, 20, 16, 0, 0).unwrap(); // 2026-09-21 00:00 +08:00
+        assert_eq!(display_deadline(t.timestamp_millis()), "2026-09-20 24:00");
+        let t = Utc.with_ymd_and_hms(2026, 9, 20, 2, 0, 0).unwrap();
+        assert_eq!(display_deadline(t.timestamp_millis()), "2026-09-20 10:00");
     }
 
     #[test]

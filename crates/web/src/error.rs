@@ -125,8 +125,20 @@ impl IntoResponse for PageError {
                     _ => lang.t("error"),
                 }
                 .to_string();
-                let page =
-                    ErrorPage { lang, status: status.as_u16(), title, message: public_message(&error), request_id };
+                // Pages say what happened in the reader's language; the detail
+                // (which action, which object) goes to the log with the request id.
+                let message = match &error {
+                    AppError::Forbidden(m) if !m.contains("CSRF") => {
+                        tracing::info!(request_id = %request_id, detail = %m, "denied");
+                        lang.t("forbidden_msg").to_string()
+                    }
+                    AppError::NotFound(m) => {
+                        tracing::info!(request_id = %request_id, detail = %m, "not found");
+                        lang.t("not_found_msg").to_string()
+                    }
+                    _ => public_message(&error),
+                };
+                let page = ErrorPage { lang, status: status.as_u16(), title, message, request_id };
                 match page.render() {
                     Ok(html) => (status, Html(html)).into_response(),
                     Err(_) => (status, page.message).into_response(),

@@ -186,7 +186,12 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
             tick.tick().await;
             match deadlines.sweep().await {
                 Ok(r) if r.escalated + r.auto_closed > 0 => {
-                    tracing::info!(checked = r.checked, escalated = r.escalated, auto_closed = r.auto_closed, "deadline sweep")
+                    tracing::info!(
+                        checked = r.checked,
+                        escalated = r.escalated,
+                        auto_closed = r.auto_closed,
+                        "deadline sweep"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use zhuqi_app::demands::{DemandDetail, SubmitInput};
 use zhuqi_app::AppError;
-use zhuqi_domain::clock::display_cst;
+use zhuqi_domain::clock::{display_cst, display_deadline};
 use zhuqi_domain::demand::Status;
 use zhuqi_domain::Role;
 use zhuqi_store::demands::{DemandRow, Notification};
@@ -93,7 +93,7 @@ pub async fn list(
         .into_iter()
         .map(|r| QueueRow {
             status_label: status_label(lang, &r.status),
-            deadline: r.active_deadline.map(display_cst).unwrap_or_default(),
+            deadline: r.active_deadline.map(display_deadline).unwrap_or_default(),
             colour_label: colour_label(lang, &r.colour),
             row: r,
         })
@@ -164,7 +164,12 @@ struct NewPage {
     error: Option<String>,
 }
 
-async fn new_page(st: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Html<String>, PageError> {
+async fn new_page(
+    st: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    key: Option<String>,
+) -> Result<Html<String>, PageError> {
     if !can_submit(ctx.actor.role) {
         return Err(st.app.deny(&ctx.actor, "submit_demand", "form", &ctx.meta).await).page(ctx);
     }
@@ -183,7 +188,7 @@ async fn new_page(st: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Htm
         c: chrome(ctx, "demand-new", ctx.lang.t("new_demand").into(), "demands"),
         enterprises,
         groups,
-        key: random_hex(),
+        key: key.unwrap_or_else(random_hex),
         error,
     };
     render(ctx, &p)
@@ -191,7 +196,7 @@ async fn new_page(st: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Htm
 
 /// GET /demands/new
 pub async fn new_form(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    new_page(&st, &ctx, None).await
+    new_page(&st, &ctx, None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +217,7 @@ pub struct SubmitForm {
 /// POST /demands
 pub async fn submit(State(st): State<AppState>, f: CsrfForm<SubmitForm>) -> Result<Response, PageError> {
     let ctx = f.ctx;
+    let key = f.form.key.clone();
     let input = SubmitInput {
         enterprise_id: f.form.enterprise_id,
         category: f.form.category,
@@ -223,7 +229,7 @@ pub async fn submit(State(st): State<AppState>, f: CsrfForm<SubmitForm>) -> Resu
     match st.app.submit_demand(&ctx.actor, &input, Some(&f.form.key), &ctx.meta).await {
         Ok((row, _)) => Ok(axum::response::IntoResponse::into_response(Redirect::to(&format!("/demands/{}", row.id)))),
         Err(AppError::Invalid(e)) => {
-            let html = new_page(&st, &ctx, Some(format!("{}: {}", e.field, e.message))).await?;
+            let html = new_page(&st, &ctx, Some(format!("{}: {}", e.field, e.message)), Some(key)).await?;
             Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html)))
         }
         Err(e) => Err(e).page(&ctx),
@@ -290,6 +296,9 @@ struct DetailPage {
     actions: Vec<ActionForm>,
     departments: Vec<(i64, String)>,
     lead_sel: i64,
+    suggested_name: Option<String>,
+    ratings: Vec<(String, String)>,
+    show_reply: bool,
     message: Option<String>,
 }
 
@@ -298,23 +307,60 @@ pub struct DetailQuery {
     pub msg: Option<String>,
 }
 
-fn event_detail(v: &Value) -> String {
+/// A timeline entry in words: reasons and texts as written, departments by
+/// name, deadlines as the last day, ratings and colours by label. Internal
+/// fields (flags, ids) are not shown.
+fn event_detail(lang: Lang, v: &Value, depts: &[(i64, String)]) -> String {
+    let dept = |id: &Value| {
+        id.as_i64().and_then(|i| depts.iter().find(|d| d.0 == i)).map_or_else(String::new, |d| d.1.clone())
+    };
     let mut parts = Vec::new();
-    if let Some(o) = v.as_object() {
-        for (k, val) in o {
-            if k == "type" {
-                continue;
+    let Some(o) = v.as_object() else { return String::new() };
+    for (k, val) in o {
+        let label_key = match k.as_str() {
+            "reason" => "reason",
+            "note" => "note",
+            "text" => "content",
+            "comment" => "comment",
+            "lead" | "to" => "lead_department",
+            "from" => "from_department",
+            "assisting" | "departments" => "assisting_departments",
+            "sign_due" => "sign_due",
+            "due_sign" => "due_sign",
+            "due_dispatch" => "due_dispatch",
+            "interim_due" => "interim_due",
+            "callback_due" => "callback_due",
+            "due" => "supervise_due",
+            "deadline" => "deadline",
+            "days" | "shifted_days" => "working_days",
+            "rating" => "rating",
+            "level" => "colour",
+            "outcome_count" => "outcome_count",
+            "into" => "merge_target",
+            _ => continue,
+        };
+        let shown = match (k.as_str(), val) {
+            (_, Value::Null) => continue,
+            (_, Value::String(s)) if s.is_empty() => continue,
+            ("lead" | "to" | "from", id) => dept(id),
+            ("assisting" | "departments", Value::Array(a)) if a.is_empty() => continue,
+            ("assisting" | "departments", Value::Array(a)) => a.iter().map(dept).collect::<Vec<_>>().join("、"),
+            ("rating", Value::String(r)) => zhuqi_domain::demand::Rating::parse(r).map_or_else(
+                || r.clone(),
+                |x| if lang == Lang::En { x.label_en().to_string() } else { x.label_zh().to_string() },
+            ),
+            ("level", Value::String(c)) => colour_label(lang, c),
+            ("into", Value::Number(n)) => format!("#{n}"),
+            (_, Value::Number(n))
+                if label_key.ends_with("due") || label_key.starts_with("due") || label_key == "deadline" =>
+            {
+                n.as_i64().map(display_deadline).unwrap_or_default()
             }
-            let shown = match (k.as_str(), val) {
-                (k, Value::Number(n)) if k.ends_with("due") || k.starts_with("due") || k == "deadline" => {
-                    n.as_i64().map(display_cst).unwrap_or_default()
-                }
-                (_, Value::String(s)) if s.is_empty() => continue,
-                (_, Value::String(s)) => s.clone(),
-                (_, Value::Null) => continue,
-                (_, other) => other.to_string(),
-            };
-            parts.push(format!("{k}: {shown}"));
+            (_, Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        };
+        if !shown.is_empty() {
+            parts.push(format!("{}{}{}", lang.t(label_key), lang.t("colon"), shown));
         }
     }
     parts.join(" · ")
@@ -330,7 +376,7 @@ pub async fn detail(
     let d = st.app.demand(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
     let lang = ctx.lang;
     let s = &d.state;
-    let opt = |v: Option<i64>| v.map(display_cst).unwrap_or_else(|| "—".into());
+    let opt = |v: Option<i64>| v.map(display_deadline).unwrap_or_else(|| "—".into());
     let clocks = vec![
         (lang.t("submitted_at").to_string(), display_cst(s.submitted_at)),
         (lang.t("sign_due").to_string(), opt(s.sign_due)),
@@ -339,6 +385,8 @@ pub async fn detail(
         (lang.t("interim_due").to_string(), opt(s.interim_due)),
         (lang.t("callback_due").to_string(), opt(s.callback_due)),
     ];
+    let dept_names: Vec<(i64, String)> =
+        st.app.departments().await.page(&ctx)?.into_iter().map(|d| (d.id, d.name)).collect();
     let timeline = d
         .timeline
         .iter()
@@ -347,7 +395,7 @@ pub async fn detail(
                 display_cst(t.at),
                 t.actor_name.clone().unwrap_or_else(|| lang.t("system").to_string()),
                 if lang == Lang::En { t.label_en.clone() } else { t.label_zh.clone() },
-                event_detail(&t.event),
+                event_detail(lang, &t.event, &dept_names),
             )
         })
         .collect();
@@ -362,7 +410,24 @@ pub async fn detail(
             danger: matches!(*a, "reject" | "withdraw" | "object" | "refuse_extension" | "return_reply"),
         })
         .collect();
-    let departments = st.app.departments().await.page(&ctx)?.into_iter().map(|d| (d.id, d.name)).collect();
+    let suggested = if d.row.lead_department_id.is_none() && d.row.status == "submitted" {
+        st.app
+            .suggest_department(&d.row.category_code, Some(d.row.district_id))
+            .await
+            .page(&ctx)?
+            .map(|s| s.department_id)
+    } else {
+        None
+    };
+    let suggested_name = suggested.and_then(|id| dept_names.iter().find(|d| d.0 == id)).map(|d| d.1.clone());
+    let departments = dept_names;
+    let ratings = zhuqi_domain::demand::Rating::ALL
+        .iter()
+        .map(|r| {
+            (r.as_str().to_string(), if lang == Lang::En { r.label_en().to_string() } else { r.label_zh().to_string() })
+        })
+        .collect();
+    let show_reply = matches!(d.row.status.as_str(), "replied" | "under_review" | "closed");
     let colour = d.colour_now.as_str().to_string();
     let p = DetailPage {
         c: chrome(&ctx, "demand", d.row.title.clone(), "demands"),
@@ -373,7 +438,10 @@ pub async fn detail(
         timeline,
         actions,
         departments,
-        lead_sel: d.row.lead_department_id.unwrap_or(-1),
+        lead_sel: d.row.lead_department_id.or(suggested).unwrap_or(-1),
+        suggested_name,
+        ratings,
+        show_reply,
         message: q.msg,
         d,
     };
