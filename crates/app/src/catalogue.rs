@@ -474,6 +474,7 @@ impl App {
             .find(|r| r.id == id)
             .ok_or_else(|| AppError::Internal("lost time_limits insert".into()))?;
         tx.commit().await?;
+        self.catalogue_cache.clear();
         let fmt = |l: TimeLimits| format!("{}/{}/{}/{}", l.sign_days, l.reply_days, l.close_days, l.auto_close_days);
         let detail = format!("{} → {}: {reason}", fmt(before), fmt(limits));
         self.audit(Some(actor), "set_time_limits", &target, "success", &detail, meta).await;
@@ -487,6 +488,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         zhuqi_store::catalogue::set_setting(&mut tx, key, if on { "1" } else { "0" }).await?;
         tx.commit().await?;
+        self.catalogue_cache.clear();
         self.audit(Some(actor), "set_review_required", &format!("setting:{key}"), "success", &on.to_string(), meta)
             .await;
         Ok(())

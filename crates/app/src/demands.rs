@@ -55,6 +55,39 @@ pub struct DemandDetail {
     pub timeline: Vec<TimelineEntry>,
 }
 
+/// What submission needs of the catalogue, loaded once and kept until the
+/// catalogue changes: (active minor category → (name, limits)), review switch.
+#[derive(Debug, Default)]
+pub struct CatalogueCache(std::sync::Mutex<Option<std::sync::Arc<CatalogueSnapshot>>>);
+
+/// A consistent view of the catalogue at one moment.
+#[derive(Debug, Clone)]
+pub struct CatalogueSnapshot {
+    pub categories: std::collections::HashMap<String, (String, TimeLimits)>,
+    pub review_required: bool,
+    /// Time limits rows take effect at `valid_from`; the snapshot is only
+    /// valid until the next of them.
+    pub valid_until: i64,
+}
+
+impl CatalogueCache {
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = None;
+        }
+    }
+
+    fn get(&self, now: i64) -> Option<std::sync::Arc<CatalogueSnapshot>> {
+        self.0.lock().ok()?.as_ref().filter(|s| now < s.valid_until).cloned()
+    }
+
+    fn put(&self, snap: std::sync::Arc<CatalogueSnapshot>) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some(snap);
+        }
+    }
+}
+
 fn domain_err(e: DemandError) -> AppError {
     match e {
         DemandError::Invalid(f) => AppError::Invalid(f),
@@ -174,9 +207,28 @@ impl App {
         self.calendar_shared().await
     }
 
-    /// Time limits of a category now, as the domain counts them.
-    async fn limits_of(&self, c: &mut Conn, category: &str, now: i64) -> Result<TimeLimits> {
-        Ok(zhuqi_store::catalogue::current_time_limits(c, category, now).await?)
+    /// The catalogue as submission sees it now (cached until it changes).
+    async fn catalogue_snapshot(&self, now: i64) -> Result<std::sync::Arc<CatalogueSnapshot>> {
+        if let Some(s) = self.catalogue_cache.get(now) {
+            return Ok(s);
+        }
+        let mut c = self.store.read().await?;
+        let mut categories = std::collections::HashMap::new();
+        for cat in zhuqi_store::catalogue::list_categories(&mut c).await? {
+            if cat.code.len() == 4 && cat.active != 0 {
+                let limits = zhuqi_store::catalogue::current_time_limits(&mut c, &cat.code, now).await?;
+                categories.insert(cat.code, (cat.name, limits));
+            }
+        }
+        let review_required = zhuqi_store::catalogue::review_required(&mut c).await?;
+        let valid_until: Option<i64> = sqlx_next_limits_change(&mut c, now).await?;
+        let snap = std::sync::Arc::new(CatalogueSnapshot {
+            categories,
+            review_required,
+            valid_until: valid_until.unwrap_or(i64::MAX),
+        });
+        self.catalogue_cache.put(snap.clone());
+        Ok(snap)
     }
 
     /// Submits a demand for an enterprise. Enterprise users submit for their
@@ -184,6 +236,11 @@ impl App {
     /// serve, coordinators and the city admin take hotline demands for any
     /// enterprise in scope. With an idempotency key a retry returns the
     /// first demand (`created = false`) instead of a second one.
+    ///
+    /// The write (demand row, search index, first event, idempotency key,
+    /// audit entry) goes through the store's group-commit writer: it is
+    /// durable before this returns, and concurrent submissions share one
+    /// commit. Coordinators learn of new demands from their 待受理 queue.
     pub async fn submit_demand(
         &self,
         actor: &Actor,
@@ -201,24 +258,19 @@ impl App {
                     .await)
             }
         };
-        let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
-        if let Some(k) = key {
+        let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
+        if let Some(k) = &key {
             if k.len() > 200 {
                 return Err(FieldError::new("Idempotency-Key", "at most 200 characters").into());
             }
-            let mut c = self.store.read().await?;
-            if let Some(id) = store::idempotent(&mut c, actor.user_id, k).await? {
-                let row = store::get(&mut c, self.store.engine(), DemandScope::All { confidential: true }, id)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("idempotent demand vanished".into()))?;
+            if let Some(row) = self.idempotent_demand(actor.user_id, k).await? {
                 return Ok((row, false));
             }
         }
         // The enterprise must be in the submitter's scope.
-        let scope = actor.enterprise_scope();
         let ent = {
             let mut c = self.store.read().await?;
-            zhuqi_store::enterprises::get(&mut c, scope, input.enterprise_id).await?
+            zhuqi_store::enterprises::get(&mut c, actor.enterprise_scope(), input.enterprise_id).await?
         };
         let Some(ent) = ent else {
             return Err(FieldError::new(
@@ -246,10 +298,8 @@ impl App {
         };
         new.validate()?;
         let now = self.now_ms();
-        let search = crate::search::index_text(&format!("{} {}", new.title, new.description));
-        let mut tx = self.store.begin().await?;
-        let category = zhuqi_store::catalogue::get_category(&mut tx, &new.category_code).await?;
-        if !category.as_ref().is_some_and(|c| c.code.len() == 4 && c.active != 0) {
+        let catalogue = self.catalogue_snapshot(now).await?;
+        let Some((category_name, limits)) = catalogue.categories.get(&new.category_code).cloned() else {
             return Err(FieldError::new(
                 "category",
                 format!(
@@ -258,71 +308,120 @@ impl App {
                 ),
             )
             .into());
-        }
-        let limits = self.limits_of(&mut tx, &new.category_code, now).await?;
-        let review = zhuqi_store::catalogue::review_required(&mut tx).await?;
-        let engine = self.store.engine();
-        let id = store::insert(
-            &mut tx,
-            engine,
-            &store::NewDemandRow {
-                enterprise_id: new.enterprise_id,
-                district_id: new.district_id,
-                category_code: &new.category_code,
-                title: &new.title,
-                description: &new.description,
-                search_text: &search,
-                channel: channel.as_str(),
-                urgency: urgency.as_str(),
-                confidential: new.confidential,
-                status: Status::Submitted.as_str(),
-                submitted_by: actor.user_id,
-                submitted_at: now,
-            },
-        )
-        .await?;
-        let mut state = DemandState::new_submitted(id, &new, actor.user_id, now, limits, review);
-        let event = Event {
-            at: now,
-            actor_id: Some(actor.user_id),
-            kind: EventKind::Submitted { channel, title: new.title.clone() },
         };
-        let base = DemandState { version: 0, ..state.clone() };
-        demand::apply(&mut state, &event);
-        self.persist(&mut tx, &base, &state, &[event], None, now).await?;
-        if let Some(k) = key {
-            if let Err(e) = store::remember_key(&mut tx, actor.user_id, k, id, now).await {
-                // A concurrent retry with the same key won: answer with its demand.
-                drop(tx);
-                if let zhuqi_store::StoreError::Unique(_) = e {
-                    let mut c = self.store.read().await?;
-                    if let Some(other) = store::idempotent(&mut c, actor.user_id, k).await? {
-                        let row = store::get(&mut c, engine, DemandScope::All { confidential: true }, other)
-                            .await?
-                            .ok_or_else(|| AppError::Internal("idempotent demand vanished".into()))?;
-                        return Ok((row, false));
+        let review = catalogue.review_required;
+        let search = crate::search::index_text(&format!("{} {}", new.title, new.description));
+        let engine = self.store.engine();
+        let user_id = actor.user_id;
+        let actor_name = actor.username.clone();
+        let (ip, request_id) = (meta.ip.clone(), meta.request_id.clone());
+        let write_key = key.clone();
+        let new_w = new.clone();
+        // One closure = one savepoint in the writer's shared transaction.
+        let outcome = self
+            .store
+            .writer()
+            .run(move |c| {
+                Box::pin(async move {
+                    if let Some(k) = &write_key {
+                        // Re-checked inside the serialised write: two retries racing
+                        // with one key still make one demand.
+                        if let Some(id) = store::idempotent(c, user_id, k).await? {
+                            return Ok::<_, AppError>((id, None));
+                        }
                     }
-                }
-                return Err(e.into());
+                    let id = store::insert(
+                        c,
+                        engine,
+                        &store::NewDemandRow {
+                            enterprise_id: new_w.enterprise_id,
+                            district_id: new_w.district_id,
+                            category_code: &new_w.category_code,
+                            title: &new_w.title,
+                            description: &new_w.description,
+                            search_text: &search,
+                            channel: channel.as_str(),
+                            urgency: urgency.as_str(),
+                            confidential: new_w.confidential,
+                            status: Status::Submitted.as_str(),
+                            submitted_by: user_id,
+                            submitted_at: now,
+                        },
+                    )
+                    .await?;
+                    let mut state = DemandState::new_submitted(id, &new_w, user_id, now, limits, review);
+                    let event = new_w.submitted_event(user_id, now);
+                    demand::apply(&mut state, &event);
+                    let payload = serde_json::to_string(&event.kind).map_err(json_err)?;
+                    store::append_event(c, id, state.version, now, Some(user_id), event.kind.name(), &payload).await?;
+                    let json = serde_json::to_string(&state).map_err(json_err)?;
+                    store::set_initial_state(c, id, &json, state.version).await?;
+                    if let Some(k) = &write_key {
+                        store::remember_key(c, user_id, k, id, now).await?;
+                    }
+                    zhuqi_store::audit::append(
+                        c,
+                        &zhuqi_store::audit::NewAudit {
+                            at: now,
+                            actor_id: Some(user_id),
+                            actor_name: &actor_name,
+                            action: "submit_demand",
+                            target: &format!("demand:{id}"),
+                            outcome: "success",
+                            detail: &format!("enterprise:{}", new_w.enterprise_id),
+                            ip: &ip,
+                            request_id: &request_id,
+                        },
+                    )
+                    .await?;
+                    Ok((id, Some(state.version)))
+                })
+            })
+            .await?;
+        match outcome {
+            (id, Some(version)) => Ok((
+                DemandRow {
+                    id,
+                    enterprise_id: ent.id,
+                    enterprise_name: ent.name,
+                    district_id: ent.district_id,
+                    district_name: ent.district_name,
+                    category_code: new.category_code,
+                    category_name,
+                    title: new.title,
+                    description: new.description,
+                    channel: channel.as_str().to_string(),
+                    urgency: urgency.as_str().to_string(),
+                    confidential: i64::from(new.confidential),
+                    status: Status::Submitted.as_str().to_string(),
+                    colour: Colour::None.as_str().to_string(),
+                    lead_department_id: None,
+                    lead_department_name: None,
+                    submitted_by: actor.user_id,
+                    submitted_at: now,
+                    active_deadline: None,
+                    closed_at: None,
+                    rating: None,
+                    redo_count: 0,
+                    version,
+                    updated_at: now,
+                },
+                true,
+            )),
+            (id, None) => {
+                let mut c = self.store.read().await?;
+                let row = store::get(&mut c, engine, DemandScope::All { confidential: true }, id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("idempotent demand vanished".into()))?;
+                Ok((row, false))
             }
         }
-        // Coordinators of the district (and city-wide) are told a demand waits.
-        let coordinators = store::recipients(&mut tx, "coordinator", None, Some(new.district_id), None).await?;
-        store::notify(
-            &mut tx,
-            &coordinators,
-            now,
-            "submitted",
-            Some(id),
-            &format!("新诉求待受理：{}", new.title),
-            &ent.name,
-        )
-        .await?;
-        let row = store::get(&mut tx, engine, DemandScope::All { confidential: true }, id)
-            .await?
-            .ok_or_else(|| AppError::Internal("lost insert".into()))?;
-        tx.commit().await?;
-        Ok((row, true))
+    }
+
+    async fn idempotent_demand(&self, user_id: i64, key: &str) -> Result<Option<DemandRow>> {
+        let mut c = self.store.read().await?;
+        let Some(id) = store::idempotent(&mut c, user_id, key).await? else { return Ok(None) };
+        Ok(store::get(&mut c, self.store.engine(), DemandScope::All { confidential: true }, id).await?)
     }
 
     /// Writes the events and the new projection if the version still
@@ -751,6 +850,10 @@ async fn handlers_of(c: &mut Conn, dept: Option<i64>, role: &str) -> zhuqi_store
         Some(dp) => store::recipients(c, role, Some(dp), None, None).await,
         None => Ok(Vec::new()),
     }
+}
+
+async fn sqlx_next_limits_change(c: &mut Conn, now: i64) -> Result<Option<i64>> {
+    Ok(zhuqi_store::catalogue::next_limits_change(c, now).await?)
 }
 
 async fn d_title(c: &mut Conn, id: i64) -> Result<String> {

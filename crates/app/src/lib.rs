@@ -40,6 +40,9 @@ pub struct App {
     pub config: Arc<AppConfig>,
     /// The working-day calendar in force, loaded on first use (see [`App::calendar`]).
     calendar_cache: Arc<catalogue::CalendarCache>,
+    /// Categories, time limits and the review switch, for the submit path
+    /// (cleared by every change through the catalogue use cases).
+    catalogue_cache: Arc<demands::CatalogueCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -50,7 +53,7 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        Self { store, clock, config: Arc::new(config), calendar_cache: Arc::default() }
+        Self { store, clock, config: Arc::new(config), calendar_cache: Arc::default(), catalogue_cache: Arc::default() }
     }
 
     pub fn now_ms(&self) -> i64 {

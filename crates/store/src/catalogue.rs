@@ -595,3 +595,12 @@ pub async fn seed_route_override(
     set_route(c, category_code, Some(district), department, now, None).await?;
     Ok(true)
 }
+
+/// The first time-limits row taking effect after `now`, if any (caches of
+/// the current limits are valid until then).
+pub async fn next_limits_change(c: &mut Conn, now: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(valid_from) FROM time_limits WHERE valid_from > $1")
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?)
+}

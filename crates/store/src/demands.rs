@@ -265,6 +265,17 @@ pub async fn insert(c: &mut Conn, engine: Engine, d: &NewDemandRow<'_>) -> Resul
     Ok(id)
 }
 
+/// Writes the first projection of a freshly inserted demand.
+pub async fn set_initial_state(c: &mut Conn, id: i64, state_json: &str, version: i64) -> Result<()> {
+    sqlx::query("UPDATE demands SET state = $1, version = $2 WHERE id = $3")
+        .bind(state_json)
+        .bind(version)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// The projection's columns after a transition.
 #[derive(Debug, Clone)]
 pub struct Projection<'a> {

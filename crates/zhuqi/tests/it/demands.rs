@@ -216,3 +216,35 @@ async fn chinese_full_text_search_finds_demands_by_words() {
         assert_eq!(q["total"], 0, "{e}: {q}");
     }
 }
+
+#[tokio::test]
+async fn a_time_limit_change_applies_to_the_next_demand_at_once() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        // Friday 2026-09-18 10:00: 1 working day ends Sunday 09-20 (make-up day), 2 end Monday 09-21.
+        t.clock.set(Utc.with_ymd_and_hms(2026, 9, 18, 2, 0, 0).unwrap());
+        let officer = t.token("officer-a").await;
+        let coord = t.token("coordinator").await;
+        let (_, first) = submit(&t, &officer, t.ids.ent_a1, None).await;
+        let admin = t.token("admin").await;
+        let (s, v) = t
+            .json(
+                Method::PUT,
+                "/api/v1/categories/0102/limits",
+                Some(&admin),
+                Some(json!({"sign_days": 2, "reply_days": 3, "close_days": 5, "auto_close_days": 5, "reason": "试行两日签收"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        let (_, second) = submit(&t, &officer, t.ids.ent_a1, None).await;
+        let mut sign_dues = Vec::new();
+        for d in [&first, &second] {
+            let id = d["id"].as_i64().unwrap();
+            let (s, d) = act(&t, &coord, id, "dispatch", json!({"department_id": t.ids.dept_t})).await;
+            assert_eq!(s, StatusCode::OK, "{e}: {d}");
+            sign_dues.push(zhuqi_domain::clock::rfc3339_cst(d["state"]["sign_due"].as_i64().unwrap()));
+        }
+        // The limits are a snapshot taken at submission: the first demand keeps 1 day.
+        assert_eq!(sign_dues, ["2026-09-21T00:00:00+08:00", "2026-09-22T00:00:00+08:00"], "{e}");
+    }
+}
