@@ -95,7 +95,7 @@ async fn run(args: Args) -> Result<()> {
         "{:<44} {:>10} {:>8} {:>8} {:>12} {:>12}",
         "", "creates/s", "p50 ms", "p99 ms", "CPU/create", "CPU/create"
     );
-    println!("{:<44} {:>10} {:>8} {:>8} {:>12} {:>12}", "", "", "", "", "this process", "whole host");
+    println!("{:<44} {:>10} {:>8} {:>8} {:>12} {:>12}", "", "", "", "", "this process", "+ PG server");
     println!("host load average at start: {}", loadavg());
     let mut bare_rate = None;
     let mut results = Vec::new();
@@ -458,7 +458,7 @@ struct Outcome {
     lat_us: Vec<u32>,
     secs: f64,
     cpu_process: f64,
-    cpu_host: f64,
+    cpu_server: f64,
     note: String,
 }
 
@@ -489,7 +489,7 @@ impl Outcome {
             self.pct(0.50),
             self.pct(0.99),
             per(self.cpu_process),
-            per(self.cpu_host),
+            per(self.cpu_process + self.cpu_server),
             self.note
         );
         if self.errors > 0 {
@@ -548,7 +548,7 @@ where
         lat_us: Vec::new(),
         secs: (t1 - t0).as_secs_f64(),
         cpu_process: c1.process - c0.process,
-        cpu_host: c1.host_busy - c0.host_busy,
+        cpu_server: c1.server_since(&c0),
         note: String::new(),
     };
     for t in tasks {
@@ -564,33 +564,50 @@ where
     Ok(o)
 }
 
-/// CPU seconds used so far: by this process (user + system, from
-/// `/proc/self/stat`) and by the whole host, every core (from `/proc/stat`:
-/// all but idle and iowait) — the latter includes the PostgreSQL server.
+/// CPU seconds used so far by this process (user + system, from
+/// `/proc/self/stat`) and by each PostgreSQL server process (`/proc/<pid>/stat`
+/// of every process named `postgres`: the backends serving the bench's
+/// connections, the WAL writer, the checkpointer).
 struct Cpu {
     process: f64,
-    host_busy: f64,
+    postgres: std::collections::HashMap<u32, f64>,
 }
 
-/// Linux reports both files in USER_HZ ticks, 100 per second on every
+/// Linux reports these files in USER_HZ ticks, 100 per second on every
 /// architecture Linux exposes to user space.
 const USER_HZ: f64 = 100.0;
 
+/// utime + stime of one `/proc/<pid>/stat`, with the command name.
+fn proc_cpu(path: &std::path::Path) -> Option<(String, f64)> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_string();
+    // Fields after the command name (which may contain spaces) start at field 3.
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = f.get(11)?.parse().ok()?;
+    let stime: u64 = f.get(12)?.parse().ok()?;
+    Some((comm, (utime + stime) as f64 / USER_HZ))
+}
+
 impl Cpu {
     fn now() -> Result<Self> {
-        let stat = std::fs::read_to_string("/proc/self/stat")?;
-        // Fields after the command name (which may contain spaces) start at field 3.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).ok_or_else(|| anyhow!("unreadable /proc/self/stat"))?;
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let tick = |i: usize| -> Result<f64> {
-            Ok(f.get(i).ok_or_else(|| anyhow!("short /proc/self/stat"))?.parse::<u64>()? as f64)
-        };
-        let process = (tick(11)? + tick(12)?) / USER_HZ; // utime, stime (fields 14, 15)
-        let host = std::fs::read_to_string("/proc/stat")?;
-        let cpu = host.lines().next().ok_or_else(|| anyhow!("empty /proc/stat"))?;
-        let v: Vec<u64> = cpu.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
-        // user nice system idle iowait irq softirq steal (guest is inside user)
-        let busy: u64 = v.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, x)| x).sum();
-        Ok(Self { process, host_busy: busy as f64 / USER_HZ })
+        let (_, process) =
+            proc_cpu(std::path::Path::new("/proc/self/stat")).ok_or_else(|| anyhow!("unreadable /proc/self/stat"))?;
+        let mut postgres = std::collections::HashMap::new();
+        for e in std::fs::read_dir("/proc")?.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            if let Some((comm, cpu)) = proc_cpu(&e.path().join("stat")) {
+                if comm == "postgres" {
+                    postgres.insert(pid, cpu);
+                }
+            }
+        }
+        Ok(Self { process, postgres })
+    }
+
+    /// CPU the PostgreSQL processes used since `before` (a process that
+    /// started meanwhile counts whole; one that ended meanwhile is lost).
+    fn server_since(&self, before: &Cpu) -> f64 {
+        self.postgres.iter().map(|(pid, cpu)| cpu - before.postgres.get(pid).copied().unwrap_or(0.0)).sum()
     }
 }

@@ -24,6 +24,49 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
+/// Recently resolved sessions, so a burst of requests does not read the
+/// session and the user on every call. An entry is trusted for at most
+/// [`SessionCache::TRUST_MS`] (by the injected clock) and never past the
+/// session's own idle or absolute limit; logout removes it at once. A change
+/// of a user's role or scope therefore takes effect within that time.
+#[derive(Debug, Default)]
+pub struct SessionCache(std::sync::Mutex<std::collections::HashMap<String, CachedSession>>);
+
+#[derive(Debug, Clone)]
+struct CachedSession {
+    info: SessionInfo,
+    fetched_at: i64,
+    expires_at: i64,
+    last_seen_at: i64,
+}
+
+impl SessionCache {
+    /// How long a resolved session is reused without reading the database.
+    pub const TRUST_MS: i64 = 5_000;
+
+    fn get(&self, hash: &str, now: i64, idle_ms: i64) -> Option<SessionInfo> {
+        let g = self.0.lock().ok()?;
+        let c = g.get(hash)?;
+        let fresh = now - c.fetched_at < Self::TRUST_MS && now >= c.fetched_at;
+        (fresh && c.expires_at > now && c.last_seen_at + idle_ms > now).then(|| c.info.clone())
+    }
+
+    fn put(&self, hash: String, info: SessionInfo, now: i64, expires_at: i64, last_seen_at: i64) {
+        if let Ok(mut g) = self.0.lock() {
+            if g.len() > 50_000 {
+                g.clear();
+            }
+            g.insert(hash, CachedSession { info, fetched_at: now, expires_at, last_seen_at });
+        }
+    }
+
+    fn remove(&self, hash: &str) {
+        if let Ok(mut g) = self.0.lock() {
+            g.remove(hash);
+        }
+    }
+}
+
 /// A resolved session.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
@@ -160,13 +203,17 @@ impl App {
     pub async fn session(&self, token: &str) -> Result<SessionInfo> {
         let now = self.now_ms();
         let hash = token_hash(token);
+        let idle_ms = self.config.session_idle_minutes * 60_000;
+        if let Some(hit) = self.session_cache.get(&hash, now, idle_ms) {
+            return Ok(hit);
+        }
         let row = {
             let mut c = self.store.read().await?;
             sessions::get(&mut c, &hash).await?
         };
         let Some(row) = row else { return Err(AppError::Unauthenticated) };
-        let idle_ms = self.config.session_idle_minutes * 60_000;
         if row.expires_at <= now || row.last_seen_at + idle_ms <= now {
+            self.session_cache.remove(&hash);
             let mut tx = self.store.begin().await?;
             sessions::delete(&mut tx, &hash).await?;
             tx.commit().await?;
@@ -177,16 +224,21 @@ impl App {
             actor_of(&mut c, row.user_id).await?
         };
         let Some(actor) = actor else { return Err(AppError::Unauthenticated) };
+        let mut last_seen = row.last_seen_at;
         if now - row.last_seen_at >= 60_000 {
             let mut tx = self.store.begin().await?;
             sessions::touch(&mut tx, &hash, now).await?;
             tx.commit().await?;
+            last_seen = now;
         }
-        Ok(SessionInfo { actor, csrf_token: row.csrf_token })
+        let info = SessionInfo { actor, csrf_token: row.csrf_token };
+        self.session_cache.put(hash, info.clone(), now, row.expires_at, last_seen);
+        Ok(info)
     }
 
     /// Ends a session.
     pub async fn logout(&self, token: &str, actor: &Actor, meta: &RequestMeta) -> Result<()> {
+        self.session_cache.remove(&token_hash(token));
         let mut tx = self.store.begin().await?;
         sessions::delete(&mut tx, &token_hash(token)).await?;
         tx.commit().await?;

@@ -16,6 +16,31 @@ pub struct AppConfig {
     /// Minutes an account stays locked.
     pub lockout_minutes: i64,
     pub password: PasswordPolicy,
+    /// Attachments: where the bytes go and the size limits. Not part of the
+    /// `[auth]` table: the CLI reads its own `[attachments]` table into it.
+    #[serde(skip)]
+    pub attachments: AttachmentConfig,
+}
+
+/// Where attachments are kept and how large they may be (the
+/// `[attachments]` table of the configuration file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentConfig {
+    /// Directory for the content-addressed files. Empty: SQLite keeps them
+    /// in `<database file>.files/` next to the database, PostgreSQL keeps
+    /// them in the database (table `attachment_blobs`).
+    pub dir: String,
+    /// Largest single file, in MB (MiB).
+    pub max_file_mb: u64,
+    /// Largest total of all files of one demand (or one visit), in MB (MiB).
+    pub max_demand_mb: u64,
+}
+
+impl Default for AttachmentConfig {
+    fn default() -> Self {
+        Self { dir: String::new(), max_file_mb: 10, max_demand_mb: 50 }
+    }
 }
 
 impl Default for AppConfig {
@@ -26,6 +51,7 @@ impl Default for AppConfig {
             lockout_threshold: 5,
             lockout_minutes: 15,
             password: PasswordPolicy::default(),
+            attachments: AttachmentConfig::default(),
         }
     }
 }

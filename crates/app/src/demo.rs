@@ -890,6 +890,7 @@ impl App {
         progress("提交 (committing)");
         tx.commit().await?;
         self.build_demo_demands(progress).await?;
+        self.build_demo_visits(progress).await?;
 
         Ok(DemoSummary {
             districts: plan.districts.len(),

@@ -3,6 +3,7 @@
 //! here and nowhere else; each command runs in one transaction; denials,
 //! logins, imports and exports are written to the audit log.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
@@ -10,11 +11,14 @@ pub mod config;
 pub mod demands;
 pub mod demo;
 pub mod demo_demands;
+pub mod demo_visits;
 pub mod directory;
 pub mod error;
 pub mod export;
 pub mod import;
 pub mod search;
+pub mod visits;
+pub mod visits_export;
 
 pub use config::AppConfig;
 pub use error::{AppError, Result};
@@ -43,6 +47,8 @@ pub struct App {
     /// Categories, time limits and the review switch, for the submit path
     /// (cleared by every change through the catalogue use cases).
     catalogue_cache: Arc<demands::CatalogueCache>,
+    /// Recently resolved sessions (see [`auth::SessionCache`]).
+    session_cache: Arc<auth::SessionCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -53,7 +59,14 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        Self { store, clock, config: Arc::new(config), calendar_cache: Arc::default(), catalogue_cache: Arc::default() }
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            calendar_cache: Arc::default(),
+            catalogue_cache: Arc::default(),
+            session_cache: Arc::default(),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {

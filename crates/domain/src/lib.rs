@@ -12,6 +12,7 @@ pub mod password;
 pub mod phone;
 pub mod region;
 pub mod role;
+pub mod visit;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credit_code::CreditCode;

@@ -7,6 +7,7 @@
 //! failing with `SQLITE_BUSY`.
 
 pub mod assignments;
+pub mod attachments;
 pub mod audit;
 pub mod catalogue;
 pub mod demands;
@@ -18,6 +19,7 @@ pub mod regions;
 pub mod sessions;
 mod sql;
 pub mod users;
+pub mod visits;
 pub mod writer;
 
 pub use sql::{Page, Paged};

@@ -72,6 +72,31 @@ pub fn document() -> Value {
             op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionInput"}}}});
             op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
         }
+        // Visits: the bodies of recording and editing, needs → demands, campaigns.
+        if (r.path == "/api/v1/visits" && r.method == "POST") || (r.path == "/api/v1/visits/{id}" && r.method == "PUT")
+        {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VisitInput"}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        if r.path == "/api/v1/visits/{id}/demands" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["category", "title"], "properties": {
+                    "category": {"type": "string", "description": "4-digit code from GET /api/v1/categories"},
+                    "title": {"type": "string", "maxLength": 100},
+                    "description": {"type": "string", "description": "Defaults to the visit's needs"}}}}}});
+        }
+        if r.path == "/api/v1/campaigns" && r.method == "POST" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name", "starts_on", "ends_on"], "properties": {
+                    "name": {"type": "string", "maxLength": 100},
+                    "district_id": {"type": "integer", "description": "Left out: the whole city (city admin) or the district admin's district"},
+                    "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date", "description": "Included"}}}}}});
+        }
+        if r.method == "POST"
+            && ["/api/v1/visits", "/api/v1/visits/{id}/demands", "/api/v1/campaigns"].contains(&r.path)
+        {
+            op["responses"]["201"] = json!({"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}});
+        }
         entry[r.method.to_ascii_lowercase()] = op;
     }
     json!({
@@ -118,6 +143,17 @@ pub fn document() -> Value {
                     "target": {"type": "integer", "description": "merge_into: the demand id kept"},
                     "note": {"type": "string", "description": "dispatch, urge, supervise"},
                     "due_days": {"type": "integer", "description": "supervise: working days of the supervision order"}}},
+                "VisitInput": {"type": "object", "required": ["enterprise_id", "mode", "started_at", "roles"], "description": "A visit (走访). Editing (PUT) replaces these fields; enterprise_id may be left out there, and an optional version answers 409 when stale.", "properties": {
+                    "enterprise_id": {"type": "integer", "description": "An enterprise currently assigned to the officer"},
+                    "mode": {"type": "string", "enum": ["on_site", "phone", "video"]},
+                    "started_at": {"type": "string", "format": "date-time", "description": "RFC 3339, e.g. 2026-05-31T23:30:00+08:00; counts for its calendar month in China time"},
+                    "ended_at": {"type": "string", "format": "date-time"},
+                    "roles": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["confidence", "policy", "investment", "difficulty", "epidemic"]}},
+                    "policy": {"type": "string"}, "needs": {"type": "string"},
+                    "production_status": {"type": "string", "enum": ["normal", "partial", "suspended"]},
+                    "staff_situation": {"type": "string"}, "guidance": {"type": "string"}, "investment_leads": {"type": "string"},
+                    "notes": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "accuracy_m": {"type": "number"},
+                    "version": {"type": "integer"}}},
                 "EnterpriseInput": {"type": "object", "required": ["credit_code", "name", "district_id", "industry_code", "size"], "properties": {
                     "credit_code": {"type": "string", "description": "统一社会信用代码, 18 characters, GB 32100-2015 check character"},
                     "name": {"type": "string"}, "district_id": {"type": "integer"}, "township_id": {"type": "integer"},

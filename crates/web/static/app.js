@@ -21,3 +21,45 @@
     });
   });
 })();
+// Visits: radio groups of kept forms (the code above keeps single fields;
+// a radio group is saved and restored here), and "use my location".
+(function () {
+  document.querySelectorAll('form[data-keep]').forEach(function (f) {
+    var key = 'zhuqi-radio:' + (f.getAttribute('action') || '') + ':' + (f.getAttribute('data-keep') || '');
+    var radios = f.querySelectorAll('input[type=radio]');
+    if (!radios.length) return;
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(key) || 'null');
+      if (saved) {
+        radios.forEach(function (r) { r.checked = saved[r.name] === r.value; });
+      }
+    } catch (e) {}
+    var save = function () {
+      var o = {};
+      radios.forEach(function (r) { if (r.checked) o[r.name] = r.value; });
+      try { sessionStorage.setItem(key, JSON.stringify(o)); } catch (e) {}
+    };
+    f.addEventListener('input', save);
+    f.addEventListener('change', save);
+  });
+  document.querySelectorAll('[data-geo]').forEach(function (box) {
+    var btn = box.querySelector('[data-geo-button]');
+    var status = box.querySelector('[data-geo-status]');
+    var field = function (n) { return box.querySelector('input[name=' + n + ']'); };
+    if (!btn || !navigator.geolocation) return;
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      status.textContent = btn.getAttribute('data-wait') || '';
+      navigator.geolocation.getCurrentPosition(function (p) {
+        var lat = p.coords.latitude.toFixed(6), lon = p.coords.longitude.toFixed(6);
+        var acc = Math.round(p.coords.accuracy || 0);
+        field('lat').value = lat;
+        field('lon').value = lon;
+        field('accuracy_m').value = String(acc);
+        status.textContent = lat + ', ' + lon + ' ±' + acc + ' m';
+      }, function () {
+        status.textContent = btn.getAttribute('data-fail') || '';
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  });
+})();

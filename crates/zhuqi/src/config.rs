@@ -2,6 +2,7 @@
 //! command-line flags, each layer overriding the one before.
 
 use serde::{Deserialize, Serialize};
+use zhuqi_app::config::AttachmentConfig;
 use zhuqi_app::AppConfig;
 
 /// The whole configuration file.
@@ -17,6 +18,7 @@ pub struct Config {
     /// Log filter (tracing `EnvFilter` syntax).
     pub log: String,
     pub auth: AppConfig,
+    pub attachments: AttachmentConfig,
 }
 
 impl Default for Config {
@@ -27,6 +29,7 @@ impl Default for Config {
             secure_cookies: false,
             log: "info".into(),
             auth: AppConfig::default(),
+            attachments: AttachmentConfig::default(),
         }
     }
 }
@@ -58,9 +61,24 @@ lockout_minutes = 15
 min_length = 8
 require_letter = true
 require_digit = false
+
+[attachments]
+# Directory of the uploaded files (content-addressed by SHA-256). Empty: with
+# SQLite "<db>.files/" next to the database file (back it up with the
+# database); with PostgreSQL inside the database, so nodes share no disk.
+dir = ""
+# Largest single file and largest total per demand, in MB. Larger uploads
+# are refused (422) with the limit named and nothing stored.
+max_file_mb = 10
+max_demand_mb = 50
 "#;
 
 impl Config {
+    /// The application settings: `[auth]` plus `[attachments]`.
+    pub fn app_config(&self) -> AppConfig {
+        AppConfig { attachments: self.attachments.clone(), ..self.auth.clone() }
+    }
+
     /// Loads the layers in order. `file` is `--config`; env vars are read
     /// from `env` (injected for tests).
     pub fn load(file: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {

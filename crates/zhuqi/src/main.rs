@@ -166,7 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn open(cfg: &Config) -> anyhow::Result<App> {
     let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
-    Ok(App::new(store, Arc::new(SystemClock), cfg.auth.clone()))
+    Ok(App::new(store, Arc::new(SystemClock), cfg.app_config()))
 }
 
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
@@ -195,6 +195,20 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            }
+        }
+    });
+    // Visit reminders: on the configured day of the month, officers behind
+    // on the rule are told once (idempotent per officer and month). Hourly.
+    let reminders = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match reminders.send_visit_reminders(reminders.now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(sent = n, "visit reminders"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "visit reminders failed"),
             }
         }
     });

@@ -3,7 +3,9 @@
 //! [`crate::error`]. Authentication: `Authorization: Bearer <token>` from
 //! `POST /api/v1/auth/login`, or the session cookie.
 
+pub mod attachments;
 pub mod auth;
 pub mod catalogue;
 pub mod demands;
 pub mod directory;
+pub mod visits;

@@ -300,6 +300,7 @@ struct DetailPage {
     ratings: Vec<(String, String)>,
     show_reply: bool,
     message: Option<String>,
+    attachments: super::attachments::Section,
 }
 
 #[derive(Debug, Deserialize)]
@@ -443,6 +444,7 @@ pub async fn detail(
         ratings,
         show_reply,
         message: q.msg,
+        attachments: super::attachments::section(&st, &ctx, id).await?,
         d,
     };
     render(&ctx, &p)

@@ -2,12 +2,14 @@
 //! and renders it inside the common frame ([`Chrome`]).
 
 pub mod admin;
+pub mod attachments;
 pub mod catalogue;
 pub mod demands;
 pub mod enterprises;
 pub mod home;
 pub mod login;
 pub mod officers;
+pub mod visits;
 
 use crate::ctx::{urlencode, Ctx};
 use crate::error::PageError;
@@ -54,6 +56,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::CityAdmin => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("assignments", "/assignments", "assignments"),
@@ -68,6 +71,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::DistrictAdmin => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("assignments", "/assignments", "assignments"),
@@ -80,6 +84,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::Coordinator => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("coverage", "/coverage", "coverage"),
@@ -88,6 +93,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::DeptHead => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("visits", "/visits", "visits"),
             ("officers", "/officers", "sent_officers"),
             ("notifications", "/notifications", "notifications"),
         ],
@@ -99,6 +105,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::Officer => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "my_enterprises"),
             ("notifications", "/notifications", "notifications"),
         ],
@@ -110,6 +117,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::Auditor => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
             ("officers", "/officers", "officers"),
             ("coverage", "/coverage", "coverage"),

@@ -8,6 +8,7 @@
     reason = "test harness code: a failed setup should abort the test loudly"
 )]
 
+mod attachments;
 mod auth;
 mod catalogue;
 mod demands;
@@ -15,3 +16,5 @@ mod harness;
 mod registry;
 mod routes;
 mod store_suite;
+mod visits;
+mod visits_api;

@@ -19,12 +19,27 @@ enum Obj {
     Officer,
     District,
     Demand,
+    /// An attachment of demand A (outside: one of demand B).
+    Attachment,
+    /// A visit by officer A to enterprise A1 (outside: officer B's to B1).
+    Visit,
+    /// A door-knock campaign of district A (outside: one of district B).
+    Campaign,
     Param(&'static str),
 }
 
 /// What the route's body looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Body_ {
+    VisitForm,
+    VisitEditForm,
+    VisitJson,
+    VisitEditJson,
+    NeedForm,
+    NeedJson,
+    VisitRuleForm,
+    CampaignForm,
+    CampaignJson,
     Empty,
     AssignForm,
     BulkForm,
@@ -48,6 +63,8 @@ enum Body_ {
     CalendarDayForm,
     CalendarDayJson,
     YearForm,
+    /// A small PNG: the raw body (API) or a multipart form with the CSRF token in the query (page).
+    Upload,
 }
 
 struct Spec {
@@ -70,6 +87,15 @@ const PUBLIC: &[&str] = &[];
 const CITY_ADMIN: &[&str] = &["admin"];
 const SUBMITTERS: &[&str] = &["admin", "coordinator", "officer-a", "ent-a1"];
 const URGERS: &[&str] = &["admin", "coordinator", "district-a"];
+/// Who reads visits: everyone but department handlers, each within their scope.
+const VISIT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a", "ent-a1"];
+/// Who reads the monthly visit reports (an officer their own, a department head their sent officers').
+const VISIT_REPORTS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a"];
+const CAMPAIGN_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "officer-a"];
+/// Visits are recorded and edited by their officer only.
+const OFFICER: &[&str] = &["officer-a"];
+/// Parties to demand A (auditors and district admins only read).
+const PARTIES: &[&str] = &["admin", "coordinator", "handler-t", "head-t", "officer-a", "ent-a1"];
 
 fn spec(method: &str, path: &str) -> Option<Spec> {
     use Body_::*;
@@ -149,6 +175,37 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("PUT", "/api/v1/categories/{code}/limits") => s(Param("0101"), LimitsJson, CITY_ADMIN, OK),
         ("GET", "/api/v1/calendar/{year}") => s(Param("2026"), Empty, ALL, OK),
         ("POST", "/api/v1/calendar/days") => s(Obj::None, CalendarDayJson, CITY_ADMIN, StatusCode::CREATED),
+        // Attachments: whoever reads the demand reads its files; parties upload.
+        ("POST", "/api/v1/demands/{id}/attachments") => s(Obj::Demand, Upload, PARTIES, StatusCode::CREATED),
+        ("GET", "/api/v1/demands/{id}/attachments") => s(Obj::Demand, Empty, ALL, OK),
+        ("POST", "/demands/{id}/attachments") => s(Obj::Demand, Upload, PARTIES, SEE),
+        ("GET", "/attachments/{id}") => s(Obj::Attachment, Empty, ALL, OK),
+        // Visits: officers record, edit and turn needs into demands; readers by scope.
+        ("GET", "/visits") | ("GET", "/visits/export.xlsx") => s(Obj::None, Empty, VISIT_READERS, OK),
+        ("GET", "/visits/new") => s(Obj::None, Empty, OFFICER, OK),
+        ("POST", "/visits") => s(Obj::None, VisitForm, OFFICER, SEE),
+        ("GET", "/visits/behind") | ("GET", "/visits/compliance") | ("GET", "/visits/compliance.xlsx") => {
+            s(Obj::None, Empty, VISIT_REPORTS, OK)
+        }
+        ("POST", "/visits/rule") => s(Obj::None, VisitRuleForm, CITY_ADMIN, SEE),
+        ("GET", "/visits/campaigns") => s(Obj::None, Empty, CAMPAIGN_READERS, OK),
+        ("POST", "/visits/campaigns") => s(Obj::None, CampaignForm, ASSIGNERS, SEE),
+        ("GET", "/visits/campaigns/{id}") => s(Obj::Campaign, Empty, CAMPAIGN_READERS, OK),
+        ("GET", "/visits/{id}") => s(Obj::Visit, Empty, VISIT_READERS, OK),
+        ("POST", "/visits/{id}") => s(Obj::Visit, VisitEditForm, OFFICER, SEE),
+        ("GET", "/visits/{id}/edit") => s(Obj::Visit, Empty, OFFICER, OK),
+        ("POST", "/visits/{id}/demands") => s(Obj::Visit, NeedForm, OFFICER, SEE),
+        ("POST", "/api/v1/visits") => s(Obj::None, VisitJson, OFFICER, StatusCode::CREATED),
+        ("GET", "/api/v1/visits") => s(Obj::None, Empty, VISIT_READERS, OK),
+        ("GET", "/api/v1/visits/compliance") | ("GET", "/api/v1/visits/behind") => {
+            s(Obj::None, Empty, VISIT_REPORTS, OK)
+        }
+        ("GET", "/api/v1/visits/{id}") => s(Obj::Visit, Empty, VISIT_READERS, OK),
+        ("PUT", "/api/v1/visits/{id}") => s(Obj::Visit, VisitEditJson, OFFICER, OK),
+        ("POST", "/api/v1/visits/{id}/demands") => s(Obj::Visit, NeedJson, OFFICER, StatusCode::CREATED),
+        ("GET", "/api/v1/campaigns") => s(Obj::None, Empty, CAMPAIGN_READERS, OK),
+        ("POST", "/api/v1/campaigns") => s(Obj::None, CampaignJson, ASSIGNERS, StatusCode::CREATED),
+        ("GET", "/api/v1/campaigns/{id}/coverage") => s(Obj::Campaign, Empty, CAMPAIGN_READERS, OK),
         _ => None,
     }
 }
@@ -159,6 +216,12 @@ struct Fixture<'a> {
     ids: crate::harness::Ids,
     demand_a: i64,
     demand_b: i64,
+    attachment_a: i64,
+    attachment_b: i64,
+    visit_a: i64,
+    visit_b: i64,
+    campaign_a: i64,
+    campaign_b: i64,
     app: &'a TestApp,
 }
 
@@ -179,6 +242,15 @@ fn objects(t: &Fixture<'_>, user: &str, obj: Obj) -> (String, Option<String>) {
         // Demand A: enterprise A1, dispatched to the transport department; demand B: enterprise B1, not dispatched.
         (Obj::Demand, "admin") | (Obj::Demand, "auditor") | (Obj::Demand, "coordinator") => (t.demand_a, None),
         (Obj::Demand, _) => (t.demand_a, Some(t.demand_b)),
+        (Obj::Attachment, "admin") | (Obj::Attachment, "auditor") | (Obj::Attachment, "coordinator") => {
+            (t.attachment_a, None)
+        }
+        (Obj::Attachment, _) => (t.attachment_a, Some(t.attachment_b)),
+        // Visit A: officer A at enterprise A1 (district A, officer of the transport department); B: officer B at B1.
+        (Obj::Visit, "admin") | (Obj::Visit, "auditor") | (Obj::Visit, "coordinator") => (t.visit_a, None),
+        (Obj::Visit, _) => (t.visit_a, Some(t.visit_b)),
+        (Obj::Campaign, "admin") | (Obj::Campaign, "auditor") | (Obj::Campaign, "coordinator") => (t.campaign_a, None),
+        (Obj::Campaign, _) => (t.campaign_a, Some(t.campaign_b)),
         (Obj::Param(p), _) => return (p.to_string(), None),
         (Obj::None, _) => return (String::new(), None),
     };
@@ -309,6 +381,46 @@ fn build(
         Body_::CalendarDayForm => form(b, format!("_csrf={csrf}&date=2027-01-01&kind=holiday&name=%E5%85%83%E6%97%A6")),
         Body_::CalendarDayJson => json(b, serde_json::json!({"date": "2027-01-01", "kind": "holiday", "name": "元旦"})),
         Body_::YearForm => form(b, format!("_csrf={csrf}&year=2027")),
+        // 2026-11-26 09:00 in China, an hour before the fixture's clock.
+        Body_::VisitForm => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            form(
+                b,
+                format!(
+                    "_csrf={csrf}&enterprise_id={}&mode=on_site&started_at=2026-11-26T09:00&role_confidence=1&production_status=normal&notes=n&key=v{n}",
+                    t.ids.ent_a1
+                ),
+            )
+        }
+        Body_::VisitEditForm => {
+            form(b, format!("_csrf={csrf}&mode=phone&started_at=2026-11-26T09:10&role_policy=1&policy=p&notes=edited"))
+        }
+        Body_::VisitJson => json(
+            b,
+            serde_json::json!({"enterprise_id": t.ids.ent_a1, "mode": "on_site", "started_at": "2026-11-26T09:00:00+08:00",
+                "roles": ["confidence"], "notes": "n"}),
+        ),
+        Body_::VisitEditJson => json(
+            b,
+            serde_json::json!({"mode": "video", "started_at": "2026-11-26T09:20:00+08:00", "roles": ["policy"], "policy": "p"}),
+        ),
+        Body_::NeedForm => form(b, format!("_csrf={csrf}&category=0102&title=t&description=d")),
+        Body_::NeedJson => json(b, serde_json::json!({"category": "0102", "title": "t", "description": "d"})),
+        // The default rule again, so the reports of other routes do not change.
+        Body_::VisitRuleForm => form(b, format!("_csrf={csrf}&min_per_month=2&reminder_day=20")),
+        Body_::CampaignForm => {
+            form(b, format!("_csrf={csrf}&name=c&district_id=&starts_on=2026-11-01&ends_on=2026-11-30"))
+        }
+        Body_::CampaignJson => {
+            json(b, serde_json::json!({"name": "c", "starts_on": "2026-11-01", "ends_on": "2026-11-30"}))
+        }
+        Body_::Upload if path.starts_with("/api/") => {
+            b.header("x-file-name", "photo.png").body(Body::from(crate::attachments::png())).unwrap()
+        }
+        Body_::Upload => {
+            let (ct, body) = crate::attachments::multipart("photo.png", &crate::attachments::png());
+            b.uri(format!("{path}?_csrf={csrf}")).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()
+        }
     }
 }
 
@@ -336,7 +448,35 @@ async fn every_route_answers_every_role_as_documented() {
     let officer_b = app.token("officer-b").await;
     let (_, b) = post(officer_b, "/api/v1/demands".into(), new(app.ids.ent_b1)).await;
     let demand_b = b["id"].as_i64().expect("demand b");
-    let t = Fixture { ids: app.ids, demand_a, demand_b, app: &app };
+    let attachment_a = crate::attachments::upload(&app, &sessions["officer-a"].0, demand_a).await;
+    let attachment_b = crate::attachments::upload(&app, &app.token("officer-b").await, demand_b).await;
+    let visit = |e: i64| {
+        serde_json::json!({"enterprise_id": e, "mode": "on_site", "started_at": "2026-11-26T09:00:00+08:00",
+            "roles": ["confidence", "difficulty"], "needs": "用工紧张", "notes": "生产正常"})
+    };
+    let (s, v) = post(sessions["officer-a"].0.clone(), "/api/v1/visits".into(), visit(app.ids.ent_a1)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let visit_a = v["id"].as_i64().expect("visit a");
+    let (_, v) = post(app.token("officer-b").await, "/api/v1/visits".into(), visit(app.ids.ent_b1)).await;
+    let visit_b = v["id"].as_i64().expect("visit b");
+    let campaign = |d: i64| serde_json::json!({"name": "敲门走访", "district_id": d, "starts_on": "2026-11-01", "ends_on": "2026-12-15"});
+    let (s, v) = post(sessions["admin"].0.clone(), "/api/v1/campaigns".into(), campaign(app.ids.district_a)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let campaign_a = v["id"].as_i64().expect("campaign a");
+    let (_, v) = post(sessions["admin"].0.clone(), "/api/v1/campaigns".into(), campaign(app.ids.district_b)).await;
+    let campaign_b = v["id"].as_i64().expect("campaign b");
+    let t = Fixture {
+        ids: app.ids,
+        demand_a,
+        demand_b,
+        attachment_a,
+        attachment_b,
+        visit_a,
+        visit_b,
+        campaign_a,
+        campaign_b,
+        app: &app,
+    };
     let mut failures = Vec::new();
     let mut checked = 0;
     let routes = zhuqi_web::route_list();
