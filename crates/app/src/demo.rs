@@ -329,61 +329,10 @@ const MOBILE_PREFIXES: [&str; 24] = [
 // The generator
 // ---------------------------------------------------------------------------
 
-/// SplitMix64: tiny, fast and stable forever (unlike `StdRng`, whose
-/// algorithm may change between `rand` versions), so the demo never drifts.
-struct SplitMix64(u64);
+use crate::demo_rng::SplitMix64;
 
+/// The city's own generators (names, phones, codes) on the shared RNG.
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        (self.next_u64() % n as u64) as usize
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.next_u64() % 100 < p
-    }
-
-    /// One character of a pool.
-    fn char_of(&mut self, pool: &str) -> char {
-        let i = self.below(pool.chars().count());
-        pool.chars().nth(i).unwrap_or('金')
-    }
-
-    /// An index into `items` chosen by weight.
-    fn weighted<T>(&mut self, items: &[T], weight: impl Fn(&T) -> u64) -> Option<usize> {
-        let total: u64 = items.iter().map(&weight).sum();
-        if total == 0 {
-            return None;
-        }
-        let mut r = self.next_u64() % total;
-        for (i, item) in items.iter().enumerate() {
-            let w = weight(item);
-            if r < w {
-                return Some(i);
-            }
-            r -= w;
-        }
-        None
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i + 1);
-            v.swap(i, j);
-        }
-    }
-
     /// A Chinese personal name: surname and one or two given characters.
     fn person_name(&mut self) -> String {
         let mut s = String::new();

@@ -76,63 +76,8 @@ pub struct DemoDemandsSummary {
 // The generator
 // ---------------------------------------------------------------------------
 
-/// SplitMix64 (as in the demo city): tiny and stable forever.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// A number in `lo..=hi` (`lo` when the range is empty).
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo {
-            return lo;
-        }
-        let span = (hi - lo) as u64 + 1;
-        lo + (self.next_u64() % span) as i64
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.next_u64() % 100 < p
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len()))
-    }
-
-    /// A string of a pool ("" for an empty pool).
-    fn text(&mut self, pool: &[&'static str]) -> &'static str {
-        self.pick(pool).copied().unwrap_or_default()
-    }
-
-    fn weighted<T>(&mut self, items: &[T], weight: impl Fn(&T) -> u64) -> Option<usize> {
-        let total: u64 = items.iter().map(&weight).sum();
-        if total == 0 {
-            return None;
-        }
-        let mut r = self.next_u64() % total;
-        for (i, item) in items.iter().enumerate() {
-            let w = weight(item);
-            if r < w {
-                return Some(i);
-            }
-            r -= w;
-        }
-        None
-    }
-}
+/// The demo's shared random numbers.
+type Rng = crate::demo_rng::SplitMix64;
 
 fn internal(msg: impl Into<String>) -> AppError {
     AppError::Internal(msg.into())
@@ -1899,7 +1844,7 @@ struct Plan {
 
 /// Plans the demands: pure given the directory, the calendar and now.
 fn plan_demands(dir: &Directory, cal: &WorkCalendar, now: i64) -> Result<Vec<Plan>> {
-    let mut r = Rng(SEED);
+    let mut r = crate::demo_rng::SplitMix64(SEED);
     let cats: Vec<&CategoryDemo> = CATEGORIES.iter().filter(|c| dir.usable(c)).collect();
     if cats.is_empty() {
         return Err(internal("no demand categories to generate demo demands for"));

@@ -53,38 +53,8 @@ pub struct DemoVisitsSummary {
     pub reminders: usize,
 }
 
-/// SplitMix64 (as in the demo city): tiny and stable forever.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        (self.next_u64() % n as u64) as usize
-    }
-
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % (hi - lo).max(1) as u64) as i64
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.next_u64() % 100 < p
-    }
-
-    fn pick<'a>(&mut self, pool: &[&'a str]) -> &'a str {
-        pool.get(self.below(pool.len())).copied().unwrap_or_default()
-    }
-}
+/// The demo's shared random numbers.
+type Rng = crate::demo_rng::SplitMix64;
 
 fn internal(msg: impl Into<String>) -> AppError {
     AppError::Internal(msg.into())
@@ -220,8 +190,11 @@ struct Planner<'a> {
 impl Planner<'_> {
     /// A start instant on `date` in working hours (09:00–11:30 or 14:00–17:00).
     fn start_on(&mut self, date: NaiveDate) -> i64 {
-        let minute =
-            if self.rng.percent(55) { self.rng.range(9 * 60, 11 * 60 + 30) } else { self.rng.range(14 * 60, 17 * 60) };
+        let minute = if self.rng.percent(55) {
+            self.rng.range_below(9 * 60, 11 * 60 + 30)
+        } else {
+            self.rng.range_below(14 * 60, 17 * 60)
+        };
         day_start_ms(date) + minute * MINUTE
     }
 
@@ -256,14 +229,14 @@ impl Planner<'_> {
             roles.push(VisitRole::Confidence);
         }
         let has = |role| roles.contains(&role);
-        let policy = if has(VisitRole::Policy) { r.pick(&POLICIES).to_string() } else { String::new() };
+        let policy = if has(VisitRole::Policy) { r.text(&POLICIES).to_string() } else { String::new() };
         let needs = match needs {
             Some(n) => n.to_string(),
-            None if has(VisitRole::Difficulty) => r.pick(&NEEDS).to_string(),
+            None if has(VisitRole::Difficulty) => r.text(&NEEDS).to_string(),
             None => String::new(),
         };
-        let investment_leads = if has(VisitRole::Investment) { r.pick(&INVESTMENT).to_string() } else { String::new() };
-        let guidance = if has(VisitRole::Epidemic) { r.pick(&GUIDANCE).to_string() } else { String::new() };
+        let investment_leads = if has(VisitRole::Investment) { r.text(&INVESTMENT).to_string() } else { String::new() };
+        let guidance = if has(VisitRole::Epidemic) { r.text(&GUIDANCE).to_string() } else { String::new() };
         let production_status = (mode == VisitMode::OnSite || r.percent(70)).then(|| {
             match r.below(100) {
                 0..=87 => ProductionStatus::Normal,
@@ -274,27 +247,27 @@ impl Planner<'_> {
             .to_string()
         });
         let staff_situation = if r.percent(75) {
-            format!("在岗员工{}人，{}", r.range(12, 420), r.pick(&STAFF))
+            format!("在岗员工{}人，{}", r.range_below(12, 420), r.text(&STAFF))
         } else {
             String::new()
         };
-        let notes = if mode == VisitMode::OnSite { r.pick(&NOTES_ON_SITE) } else { r.pick(&NOTES_REMOTE) }.to_string();
-        let minutes = if mode == VisitMode::OnSite { r.range(30, 100) } else { r.range(8, 30) };
+        let notes = if mode == VisitMode::OnSite { r.text(&NOTES_ON_SITE) } else { r.text(&NOTES_REMOTE) }.to_string();
+        let minutes = if mode == VisitMode::OnSite { r.range_below(30, 100) } else { r.range_below(8, 30) };
         let ended_at = r.percent(85).then_some(start + minutes * MINUTE);
         let (lat, lon, accuracy_m) = if mode == VisitMode::OnSite && r.percent(85) {
             let (_, clat, clon) =
                 CENTRES.iter().find(|c| c.0 == e.district_name).copied().unwrap_or(("", 28.4517, 119.9229));
-            let jitter = |r: &mut Rng| (r.range(-600, 600) as f64) / 10_000.0;
+            let jitter = |r: &mut Rng| (r.range_below(-600, 600) as f64) / 10_000.0;
             let lat = ((clat + jitter(r)) * 1e6).round() / 1e6;
             let lon = ((clon + jitter(r)) * 1e6).round() / 1e6;
-            (Some(lat), Some(lon), Some(r.range(5, 65) as f64))
+            (Some(lat), Some(lon), Some(r.range_below(5, 65) as f64))
         } else {
             (None, None, None)
         };
         // Recorded soon after (sometimes that evening), never after "now".
         let done = ended_at.unwrap_or(start + minutes * MINUTE);
         let late = if r.percent(10) { 600 } else { 90 };
-        let created_at = (done + r.range(2, late) * MINUTE).min(self.now).max(start);
+        let created_at = (done + r.range_below(2, late) * MINUTE).min(self.now).max(start);
         NewVisit {
             officer_id: e.officer_id,
             enterprise_id: e.id,
@@ -374,7 +347,7 @@ impl App {
             (ents, admin_id, demands)
         };
         let cal = self.work_calendar().await?;
-        let mut p = Planner { rng: Rng(SEED), cal: &cal, now };
+        let mut p = Planner { rng: crate::demo_rng::SplitMix64(SEED), cal: &cal, now };
         progress(&format!("走访 (visits): 规划 {} 家企业 {} 个月 (planning)", ents.len(), months.len()));
 
         // Officers who fall behind now and then (outside the district that is behind anyway).
@@ -425,7 +398,7 @@ impl App {
             if d.submitted_at - 10 * MINUTE < opens || !cal.is_working_day(day) {
                 continue;
             }
-            let start = (d.submitted_at - p.rng.range(25, 120) * MINUTE).max(opens);
+            let start = (d.submitted_at - p.rng.range_below(25, 120) * MINUTE).max(opens);
             // An evening submission was typed up after the day's visits: none to link.
             if start > opens + 9 * 60 * MINUTE {
                 continue;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demands;
 pub mod demo;
 pub mod demo_demands;
+mod demo_rng;
 pub mod demo_visits;
 pub mod directory;
 pub mod error;
