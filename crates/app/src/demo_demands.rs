@@ -2312,17 +2312,7 @@ impl App {
             .collect();
         let mut limits = HashMap::new();
         for code in &categories {
-            let l = catalogue::current_limits(&mut c, code, now).await?;
-            let d = |v: i64| u32::try_from(v).map_err(|_| internal(format!("bad time limit {v}")));
-            limits.insert(
-                code.clone(),
-                TimeLimits {
-                    sign_days: d(l.sign_days)?,
-                    reply_days: d(l.reply_days)?,
-                    close_days: d(l.close_days)?,
-                    auto_close_days: d(l.auto_close_days)?,
-                },
-            );
+            limits.insert(code.clone(), catalogue::current_time_limits(&mut c, code, now).await?);
         }
         let review = catalogue::review_required(&mut c).await?;
         Ok(Directory {

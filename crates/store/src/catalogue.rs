@@ -246,37 +246,6 @@ pub async fn current_time_limits(c: &mut Conn, category_code: &str, at: i64) -> 
     Ok(current_limits_row(c, category_code, at).await?.map_or_else(TimeLimits::default, |r| r.limits()))
 }
 
-/// The stored numbers of a time-limit policy (see [`current_limits`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct LimitValues {
-    pub sign_days: i64,
-    pub reply_days: i64,
-    pub close_days: i64,
-    pub auto_close_days: i64,
-}
-
-/// Like [`current_time_limits`], as the stored integers. Kept for callers
-/// written before the domain type existed; prefer [`current_time_limits`].
-pub async fn current_limits(c: &mut Conn, category_code: &str, at: i64) -> Result<LimitValues> {
-    Ok(match current_limits_row(c, category_code, at).await? {
-        Some(r) => LimitValues {
-            sign_days: r.sign_days,
-            reply_days: r.reply_days,
-            close_days: r.close_days,
-            auto_close_days: r.auto_close_days,
-        },
-        None => {
-            let d = TimeLimits::default();
-            LimitValues {
-                sign_days: i64::from(d.sign_days),
-                reply_days: i64::from(d.reply_days),
-                close_days: i64::from(d.close_days),
-                auto_close_days: i64::from(d.auto_close_days),
-            }
-        }
-    })
-}
-
 /// The policy rows that apply at `at`, per category code (categories on the
 /// default are absent).
 pub async fn current_limits_all(c: &mut Conn, at: i64) -> Result<HashMap<String, LimitsRow>> {
