@@ -1,5 +1,6 @@
-//! Attachments (附件) of demands (and, through [`App::attach`], of visits):
-//! photos and documents uploaded by the parties to a demand.
+//! Attachments (附件) of demands and of visits: photos and documents
+//! uploaded by the parties to a demand, and by an officer to the visit they
+//! recorded (within its 24-hour edit window; readers of the visit read them).
 //!
 //! **The type comes from the content, never from the name.** [`detect`]
 //! reads the magic bytes and accepts JPEG, PNG, HEIC/HEIF, WebP, PDF, and
@@ -463,6 +464,27 @@ impl App {
         .into()
     }
 
+    /// The checks an upload passes before anything is stored: the per-file
+    /// limit and the type detected from the content. Forms that take files
+    /// with other fields (a visit with its photos) call this first, so that a
+    /// refused file refuses the whole form and nothing is recorded.
+    pub fn check_attachment(&self, bytes: &[u8]) -> Result<Kind> {
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let (max_file, _) = self.attachment_limits();
+        if size > max_file {
+            return Err(self.file_too_large(Some(size)));
+        }
+        detect(bytes).map_err(|what| {
+            FieldError::new(
+                "file",
+                format!(
+                    "不接受此类文件：按内容检测为 {what}（类型按内容判断，与文件名无关）(file type not accepted: the content is {what}; accepted are {ACCEPTED})"
+                ),
+            )
+            .into()
+        })
+    }
+
     /// The demand if `actor` may read it (404 otherwise; 403 for a role that reads no demand).
     async fn readable_demand(
         &self,
@@ -517,18 +539,8 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<AttachmentRow> {
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        let (max_file, max_total) = self.attachment_limits();
-        if size > max_file {
-            return Err(self.file_too_large(Some(size)));
-        }
-        let kind = detect(bytes).map_err(|what| {
-            FieldError::new(
-                "file",
-                format!(
-                    "不接受此类文件：按内容检测为 {what}（类型按内容判断，与文件名无关）(file type not accepted: the content is {what}; accepted are {ACCEPTED})"
-                ),
-            )
-        })?;
+        let (_, max_total) = self.attachment_limits();
+        let kind = self.check_attachment(bytes)?;
         let name = clean_file_name(file_name, kind);
         let sha = sha256_hex(bytes);
         let over = |already: i64| -> AppError {
@@ -655,21 +667,76 @@ impl App {
         Ok(store::of_demand(&mut c, demand_id).await?)
     }
 
-    /// One attachment with its bytes, for users who may read its demand
-    /// (404 for everyone else, and for attachments of visits until visits
-    /// authorize them).
+    /// Checks that `actor` may add photos to a visit: its author while the
+    /// visit is still editable (24 hours after recording). 403 (audited)
+    /// for other roles, 404 when the visit is out of the officer's scope.
+    pub async fn may_attach_to_visit(&self, actor: &Actor, visit_id: i64, meta: &RequestMeta) -> Result<()> {
+        // The role first (like every visit write): only officers record visits.
+        if actor.role != Role::Officer {
+            return Err(self.deny(actor, "attach", &format!("visit:{visit_id}"), meta).await);
+        }
+        let d = self.visit(actor, visit_id, meta).await?;
+        if d.row.officer_id != actor.user_id {
+            return Err(self.deny(actor, "attach", &format!("visit:{visit_id}"), meta).await);
+        }
+        if !d.editable {
+            return Err(AppError::Forbidden(format!(
+                "走访记录录入24小时后不能再添加照片 (visit {visit_id} was recorded more than 24 hours ago; photos can no longer be added)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Uploads a photo or document to a visit (its author, within 24 hours;
+    /// the same types and limits as demands, the per-demand total applying
+    /// per visit).
+    pub async fn attach_to_visit(
+        &self,
+        actor: &Actor,
+        visit_id: i64,
+        file_name: &str,
+        bytes: &[u8],
+        meta: &RequestMeta,
+    ) -> Result<AttachmentRow> {
+        self.may_attach_to_visit(actor, visit_id, meta).await?;
+        self.attach(actor, Owner::Visit(visit_id), file_name, bytes, meta).await
+    }
+
+    /// The attachments of a visit the actor may read (404 otherwise).
+    pub async fn attachments_of_visit(
+        &self,
+        actor: &Actor,
+        visit_id: i64,
+        meta: &RequestMeta,
+    ) -> Result<Vec<AttachmentRow>> {
+        Ok(self.visit(actor, visit_id, meta).await?.attachments)
+    }
+
+    /// One attachment with its bytes, for users who may read its demand or
+    /// its visit (404 for everyone else: its existence does not leak).
     pub async fn attachment(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<(AttachmentRow, Vec<u8>)> {
         let not_found = || AppError::NotFound(format!("attachment {id}"));
         let row = {
             let mut c = self.store.read().await?;
             store::get(&mut c, id).await?.ok_or_else(not_found)?
         };
-        let Some(demand_id) = row.demand_id else { return Err(not_found()) };
-        if self.demand_scope(actor) == DemandScope::Nothing {
-            return Err(not_found());
-        }
-        match self.readable_demand(actor, demand_id, "read_attachment", meta).await {
-            Ok(_) => {}
+        let readable = match (row.demand_id, row.visit_id) {
+            (Some(demand_id), _) => {
+                if self.demand_scope(actor) == DemandScope::Nothing {
+                    return Err(not_found());
+                }
+                self.readable_demand(actor, demand_id, "read_attachment", meta).await.map(|_| ())
+            }
+            (None, Some(visit_id)) => {
+                if self.visit_scope(actor) == zhuqi_store::visits::VisitScope::Nothing {
+                    return Err(not_found());
+                }
+                self.visit(actor, visit_id, meta).await.map(|_| ())
+            }
+            (None, None) => return Err(not_found()),
+        };
+        match readable {
+            Ok(()) => {}
             Err(AppError::NotFound(_)) => return Err(not_found()),
             Err(e) => return Err(e),
         }

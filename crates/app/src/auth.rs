@@ -65,6 +65,13 @@ impl SessionCache {
             g.remove(hash);
         }
     }
+
+    /// Forgets every cached session (a user was deactivated).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut g) = self.0.lock() {
+            g.clear();
+        }
+    }
 }
 
 /// A resolved session.
@@ -146,7 +153,14 @@ impl App {
         let now = self.now_ms();
         let creds = {
             let mut c = self.store.read().await?;
-            zhuqi_store::users::credentials(&mut c, username).await?
+            match zhuqi_store::users::credentials(&mut c, username).await? {
+                Some(u) => Some(u),
+                // Enterprise users bound through the enterprise code sign in with their phone.
+                None => match zhuqi_domain::phone::Phone::parse("username", username) {
+                    Ok(p) => zhuqi_store::enterprise_codes::credentials_by_phone(&mut c, p.as_str()).await?,
+                    Err(_) => None,
+                },
+            }
         };
         let Some(creds) = creds else {
             let _ = verify_password(password, &dummy_hash().await).await;

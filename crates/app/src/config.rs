@@ -20,6 +20,37 @@ pub struct AppConfig {
     /// `[auth]` table: the CLI reads its own `[attachments]` table into it.
     #[serde(skip)]
     pub attachments: AttachmentConfig,
+    /// The address enterprises reach the platform at, without a trailing
+    /// slash (QR codes encode `{public_base_url}/c/{token}`). Set by the CLI
+    /// from the top-level `public_base_url` key.
+    #[serde(skip)]
+    pub public_base_url: String,
+    /// Limits of the public endpoints (the `[rate_limit]` table).
+    #[serde(skip)]
+    pub rate_limit: RateLimitConfig,
+    /// The webhook channel of notifications (the `[webhook]` table).
+    #[serde(skip)]
+    pub webhook: crate::webhook::WebhookConfig,
+}
+
+/// Limits of the public endpoints (code landing, binding, sign-in): token
+/// buckets refilled over `window_seconds`. 0 turns a limit off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub window_seconds: u64,
+    /// Code landing pages and binding attempts per client IP per window.
+    pub code_per_ip: u32,
+    /// Landing pages and binding attempts per enterprise code per window.
+    pub code_per_token: u32,
+    /// Failed sign-ins per client IP per window (successful ones are free).
+    pub login_failures_per_ip: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self { window_seconds: 60, code_per_ip: 30, code_per_token: 20, login_failures_per_ip: 20 }
+    }
 }
 
 /// Where attachments are kept and how large they may be (the
@@ -52,6 +83,9 @@ impl Default for AppConfig {
             lockout_minutes: 15,
             password: PasswordPolicy::default(),
             attachments: AttachmentConfig::default(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            rate_limit: RateLimitConfig::default(),
+            webhook: crate::webhook::WebhookConfig::default(),
         }
     }
 }

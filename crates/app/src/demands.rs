@@ -356,6 +356,7 @@ impl App {
                     store::append_event(c, id, state.version, now, Some(user_id), event.kind.name(), &payload).await?;
                     let json = serde_json::to_string(&state).map_err(json_err)?;
                     store::set_initial_state(c, id, &json, state.version).await?;
+                    crate::metrics::on_submit(c, &state, now).await?;
                     if let Some(k) = &write_key {
                         store::remember_key(c, user_id, k, id, now).await?;
                     }
@@ -474,6 +475,7 @@ impl App {
                 after.id
             )));
         }
+        crate::metrics::on_event(c, before, events, Some(cal), now).await?;
         if before.lead_department_id != after.lead_department_id
             || before.assisting_department_ids != after.assisting_department_ids
         {
@@ -545,6 +547,12 @@ impl App {
                 to.extend(handlers_of(c, lead, "dept_handler").await?);
                 to.extend(handlers_of(c, lead, "dept_head").await?);
                 ("urge", "催办/督办")
+            }
+            EventKind::SupervisionLapsed { .. } => {
+                to.extend(handlers_of(c, lead, "dept_head").await?);
+                to.extend(store::recipients(c, "district_admin", None, Some(d.district_id), None).await?);
+                to.extend(store::recipients(c, "city_admin", None, None, None).await?);
+                ("supervision", "督办单逾期未办结")
             }
             EventKind::Escalated { level, .. } => match level {
                 Colour::Blue => {
@@ -749,6 +757,24 @@ impl App {
                 }
                 continue;
             }
+            // A supervision order past its own deadline: raised once per order.
+            if let Some(due) = demand::supervision_lapse(&state, now) {
+                let mut tx = self.store.begin().await?;
+                if store::mark_escalation(&mut tx, id, "supervision", due, now).await? {
+                    let (json, _) =
+                        store::state(&mut tx, id).await?.ok_or_else(|| AppError::NotFound(format!("demand {id}")))?;
+                    let before = parse_state(&json)?;
+                    if let Ok(events) = demand::decide(&before, &Command::SupervisionLapse, &Who::System, now, &cal) {
+                        let mut after = before.clone();
+                        for ev in &events {
+                            demand::apply(&mut after, ev);
+                        }
+                        self.persist(&mut tx, &before, &after, &events, Some(&cal), now).await?;
+                        report.supervision_lapsed += 1;
+                    }
+                }
+                tx.commit().await?;
+            }
             let colour = demand::colour(&state, now, &cal);
             let Some(deadline) = demand::active_deadline(&state) else { continue };
             // Raise every level up to the current one (a demand found red after
@@ -866,6 +892,8 @@ pub struct SweepReport {
     pub checked: usize,
     pub escalated: usize,
     pub auto_closed: usize,
+    /// Supervision orders (督办单) found past their own deadline.
+    pub supervision_lapsed: usize,
 }
 
 impl App {

@@ -840,6 +840,7 @@ impl App {
         tx.commit().await?;
         self.build_demo_demands(progress).await?;
         self.build_demo_visits(progress).await?;
+        self.build_demo_codes(progress).await?;
 
         Ok(DemoSummary {
             districts: plan.districts.len(),

@@ -10,16 +10,23 @@ pub mod catalogue;
 pub mod config;
 pub mod demands;
 pub mod demo;
+pub mod demo_codes;
 pub mod demo_demands;
 mod demo_rng;
 pub mod demo_visits;
 pub mod directory;
+pub mod enterprise_code;
 pub mod error;
 pub mod export;
+pub mod hot_issues;
 pub mod import;
+pub mod metrics;
+pub mod qr;
+pub mod rate_limit;
 pub mod search;
 pub mod visits;
 pub mod visits_export;
+pub mod webhook;
 
 pub use config::AppConfig;
 pub use error::{AppError, Result};
@@ -50,6 +57,8 @@ pub struct App {
     catalogue_cache: Arc<demands::CatalogueCache>,
     /// Recently resolved sessions (see [`auth::SessionCache`]).
     session_cache: Arc<auth::SessionCache>,
+    /// Token buckets of the public endpoints (see [`rate_limit`]).
+    rate_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl std::fmt::Debug for App {
@@ -67,6 +76,7 @@ impl App {
             calendar_cache: Arc::default(),
             catalogue_cache: Arc::default(),
             session_cache: Arc::default(),
+            rate_limiter: Arc::default(),
         }
     }
 

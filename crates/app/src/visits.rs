@@ -54,6 +54,8 @@ pub struct VisitDetail {
     pub edits: Vec<VisitEdit>,
     /// Demands the visit's needs became.
     pub demand_ids: Vec<i64>,
+    /// Photos and documents attached to the visit (bytes at `/attachments/{id}`).
+    pub attachments: Vec<zhuqi_store::attachments::AttachmentRow>,
     /// The viewer may edit it now (its author, within 24 hours of recording).
     pub editable: bool,
     /// The last instant an edit is accepted (ms).
@@ -576,11 +578,12 @@ impl App {
             });
         }
         let demand_ids = store::demands_of(&mut c, id).await?;
+        let attachments = zhuqi_store::attachments::of_visit(&mut c, id).await?;
         let editable_until = row.created_at + visit::EDIT_WINDOW_MS;
         let editable = actor.role == Role::Officer
             && row.officer_id == actor.user_id
             && visit::editable(row.created_at, self.now_ms());
-        Ok(VisitDetail { row, edits, demand_ids, editable, editable_until })
+        Ok(VisitDetail { row, edits, demand_ids, attachments, editable, editable_until })
     }
 
     /// Turns a need found on a visit into a demand in one step: submits it

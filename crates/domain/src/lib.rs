@@ -8,6 +8,8 @@ pub mod credit_code;
 pub mod demand;
 pub mod enterprise;
 pub mod error;
+pub mod hot_issues;
+pub mod metrics;
 pub mod password;
 pub mod phone;
 pub mod region;

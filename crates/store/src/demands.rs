@@ -72,6 +72,9 @@ pub struct DemandFilter {
     /// A category code or a major code prefix ("01" matches "0101").
     pub category: Option<String>,
     pub department_id: Option<i64>,
+    /// The lead department only (0 = not dispatched yet); the metrics'
+    /// click-through uses it so the list matches the aggregates.
+    pub lead_department_id: Option<i64>,
     pub district_id: Option<i64>,
     pub enterprise_id: Option<i64>,
     pub colour: Option<String>,
@@ -137,6 +140,15 @@ fn where_sql(engine: Engine, scope: DemandScope, f: &DemandFilter) -> Sql {
     }
     if let Some(d) = f.department_id {
         w.push(" AND d.id IN (SELECT demand_id FROM demand_departments WHERE department_id = ").bind_i(d).push(")");
+    }
+    match f.lead_department_id {
+        Some(0) => {
+            w.push(" AND d.lead_department_id IS NULL");
+        }
+        Some(d) => {
+            w.push(" AND d.lead_department_id = ").bind_i(d);
+        }
+        None => {}
     }
     if let Some(d) = f.district_id {
         w.push(" AND d.district_id = ").bind_i(d);

@@ -12,14 +12,18 @@ pub mod audit;
 pub mod catalogue;
 pub mod demands;
 pub mod departments;
+pub mod enterprise_codes;
 pub mod enterprises;
+pub mod hot_issues;
 pub mod import_support;
 pub mod meta;
+pub mod metrics;
 pub mod regions;
 pub mod sessions;
 mod sql;
 pub mod users;
 pub mod visits;
+pub mod webhooks;
 pub mod writer;
 
 pub use sql::{Page, Paged};

@@ -50,8 +50,31 @@ pub fn document() -> Value {
         if r.method == "GET" && r.query.contains(&"page") {
             op["responses"]["200"] = json!({"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/List"}}}});
         }
+        if r.path == "/api/v1/officer-ratings" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["score"], "properties": {
+                "score": {"type": "integer", "minimum": 1, "maximum": 5, "description": "5 非常满意 … 1 非常不满意"},
+                "comment": {"type": "string", "maxLength": 500}}}}}});
+            op["responses"]["201"] = json!({"description": "Recorded"});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
         if r.path == "/api/v1/enterprises" && r.method == "POST" {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseInput"}}}});
+        }
+        if r.path.starts_with("/api/v1/hot-issues/{id}/actions/") {
+            op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                "reason": {"type": "string", "description": "Why (required to dismiss)"},
+                "lead_demand_id": {"type": "integer", "description": "Merge: the member demand the open ones are merged into (default: the earliest open member)"}}}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        if r.path == "/api/v1/hot-issues/settings" && r.method == "PUT" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                "min_enterprises": {"type": "integer", "minimum": 2, "maximum": 1000, "description": "K (default 5)"},
+                "window_days": {"type": "integer", "minimum": 1, "maximum": 90, "description": "D (default 7)"},
+                "min_similarity_pct": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Cosine threshold in hundredths (default 25)"},
+                "min_significance_pct": {"type": "integer", "minimum": 0, "maximum": 2000, "description": "-log10 of the Poisson chance of the peak at the category's usual share, in hundredths (default 300; 0 = off)"}}}}}});
         }
         if r.path == "/api/v1/imports/{kind}" {
             op["requestBody"] = json!({"required": true, "content": {

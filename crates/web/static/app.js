@@ -63,3 +63,7 @@
     });
   });
 })();
+// Reports: the print button.
+document.querySelectorAll('[data-print]').forEach(function (b) {
+  b.addEventListener('click', function () { window.print(); });
+});

@@ -2,7 +2,8 @@
 //! command-line flags, each layer overriding the one before.
 
 use serde::{Deserialize, Serialize};
-use zhuqi_app::config::AttachmentConfig;
+use zhuqi_app::config::{AttachmentConfig, RateLimitConfig};
+use zhuqi_app::webhook::WebhookConfig;
 use zhuqi_app::AppConfig;
 
 /// The whole configuration file.
@@ -17,8 +18,13 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log: String,
+    /// Address enterprises reach the platform at (QR codes of the enterprise
+    /// code encode `{public_base_url}/c/{token}`). Empty: `http://{listen}`.
+    pub public_base_url: String,
     pub auth: AppConfig,
     pub attachments: AttachmentConfig,
+    pub rate_limit: RateLimitConfig,
+    pub webhook: WebhookConfig,
 }
 
 impl Default for Config {
@@ -28,8 +34,11 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
             log: "info".into(),
+            public_base_url: String::new(),
             auth: AppConfig::default(),
             attachments: AttachmentConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            webhook: WebhookConfig::default(),
         }
     }
 }
@@ -47,6 +56,11 @@ listen = "127.0.0.1:8080"
 secure_cookies = false
 # Log filter, e.g. "info" or "zhuqi=debug,sqlx=warn".  env: ZHUQI_LOG
 log = "info"
+# Public address of the platform, printed in every enterprise code (企业码) QR
+# as "{public_base_url}/c/{token}", e.g. "https://zhuqi.lishui.gov.cn".
+# Empty: "http://{listen}" (fine for a demo, wrong behind a proxy).
+#                                                       env: ZHUQI_PUBLIC_BASE_URL
+public_base_url = ""
 
 [auth]
 # A session ends after this many idle minutes ...
@@ -71,12 +85,48 @@ dir = ""
 # are refused (422) with the limit named and nothing stored.
 max_file_mb = 10
 max_demand_mb = 50
+
+[rate_limit]
+# Public endpoints (code landing /c/{token}, binding, sign-in) answer 429 with
+# Retry-After beyond these counts per window. 0 turns a limit off.
+window_seconds = 60
+# Landing pages and binding attempts per client IP, and per enterprise code.
+code_per_ip = 30
+code_per_token = 20
+# Failed sign-ins per client IP (successful sign-ins are not counted).
+login_failures_per_ip = 20
+
+[webhook]
+# Every in-app notification is also POSTed as JSON to this URL (at least
+# once, in order; receivers deduplicate by the X-Zhuqi-Delivery header).
+# Plain http:// only: terminate TLS at the intranet gateway. Empty: off.
+#                                                       env: ZHUQI_WEBHOOK_URL
+url = ""
+# HMAC-SHA256 key: X-Zhuqi-Signature = "sha256=" + hex(HMAC(secret,
+# X-Zhuqi-Timestamp + "." + body)). Empty: unsigned.  env: ZHUQI_WEBHOOK_SECRET
+secret = ""
+timeout_seconds = 10
+# Attempts per notification before it is skipped (logged).
+max_attempts = 10
+# Seconds between delivery rounds.
+interval_seconds = 5
 "#;
 
 impl Config {
     /// The application settings: `[auth]` plus `[attachments]`.
     pub fn app_config(&self) -> AppConfig {
-        AppConfig { attachments: self.attachments.clone(), ..self.auth.clone() }
+        let base = if self.public_base_url.trim().is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_base_url.trim().trim_end_matches('/').to_string()
+        };
+        AppConfig {
+            attachments: self.attachments.clone(),
+            public_base_url: base,
+            rate_limit: self.rate_limit.clone(),
+            webhook: self.webhook.clone(),
+            ..self.auth.clone()
+        }
     }
 
     /// Loads the layers in order. `file` is `--config`; env vars are read
@@ -97,6 +147,16 @@ impl Config {
         if let Some(v) = env("ZHUQI_LISTEN") {
             cfg.listen = v;
         }
+        if let Some(v) = env("ZHUQI_PUBLIC_BASE_URL") {
+            cfg.public_base_url = v;
+        }
+        if let Some(v) = env("ZHUQI_WEBHOOK_URL") {
+            cfg.webhook.url = v;
+        }
+        if let Some(v) = env("ZHUQI_WEBHOOK_SECRET") {
+            cfg.webhook.secret = v;
+        }
+        cfg.webhook.validate().map_err(|e| anyhow::anyhow!(e))?;
         if let Some(v) = env("ZHUQI_LOG") {
             cfg.log = v;
         }

@@ -50,8 +50,14 @@ enum Cmd {
     Migrate,
     /// Import enterprises, officers or assignments from .xlsx or .csv (UTF-8 or GB18030). All or nothing.
     Import(ImportArgs),
-    /// Export enterprises, officers or coverage to .xlsx.
+    /// Export enterprises, officers or coverage to .xlsx; or a report
+    /// (`export report --kind … --period … [--id …] --out FILE.xlsx|.html`).
     Export(ExportArgs),
+    /// Metrics aggregates (issue 6).
+    Metrics {
+        #[command(subcommand)]
+        cmd: MetricsCmd,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -62,6 +68,24 @@ enum Cmd {
         #[command(subcommand)]
         cmd: calendar_cmd::CalendarCmd,
     },
+    /// Hot issues (热点问题): waves of similar demands from many enterprises.
+    HotIssues {
+        #[command(subcommand)]
+        cmd: HotIssuesCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HotIssuesCmd {
+    /// Run detection now (as `serve` does every ten minutes) and print what it found.
+    Detect,
+}
+
+#[derive(Debug, Subcommand)]
+enum MetricsCmd {
+    /// Recompute every demand's contribution from its events and replace the
+    /// aggregates (after a bulk load or to check incremental upkeep).
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,11 +107,20 @@ struct ImportArgs {
 
 #[derive(Debug, Args)]
 struct ExportArgs {
-    /// What to export: enterprises, officers or coverage.
+    /// What to export: enterprises, officers, coverage or report.
     kind: String,
-    /// Output .xlsx file.
+    /// Output file: .xlsx (a report may also be written as printable .html).
     #[arg(long, short)]
     out: String,
+    /// Report kind: district-monthly, department-monthly or home-unit-half-year.
+    #[arg(long = "kind", id = "report_kind", value_name = "KIND")]
+    report_kind: Option<String>,
+    /// Report period: YYYY-MM (monthly) or YYYY-H1 / YYYY-H2 (half-year).
+    #[arg(long)]
+    period: Option<String>,
+    /// The district (district-monthly) or department (the others) reported on.
+    #[arg(long)]
+    id: Option<i64>,
     /// Act as this user (the export is limited to their scope); default `admin`.
     #[arg(long = "as", default_value = "admin")]
     as_user: String,
@@ -159,6 +192,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Cmd::Import(a) => import(&cfg, a).await,
             Cmd::Export(a) => export(&cfg, a).await,
+            Cmd::Metrics { cmd: MetricsCmd::Rebuild } => {
+                let n = open(&cfg).await?.rebuild_metrics().await?;
+                println!("metrics rebuilt from the events of {n} demands");
+                Ok(())
+            }
+            Cmd::HotIssues { cmd: HotIssuesCmd::Detect } => hot_issues_detect(&open(&cfg).await?).await,
             Cmd::Config { .. } | Cmd::Calendar { .. } => Ok(()),
         }
     })
@@ -209,6 +248,53 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
                 Ok(n) if n > 0 => tracing::info!(sent = n, "visit reminders"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "visit reminders failed"),
+            }
+        }
+    });
+    // The webhook channel: pending notifications to the configured receiver.
+    if !app.config.webhook.url.trim().is_empty() {
+        let hooks = app.clone();
+        let every = std::time::Duration::from_secs(app.config.webhook.interval_seconds.max(1));
+        tracing::info!(url = %app.config.webhook.url, "webhook channel on");
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            let mut warned_given_up = 0;
+            loop {
+                tick.tick().await;
+                match hooks.deliver_webhooks().await {
+                    Ok(r) => {
+                        if r.sent > 0 {
+                            tracing::info!(sent = r.sent, "webhook deliveries");
+                        }
+                        if let Some(e) = r.error {
+                            tracing::warn!(error = %e, "webhook delivery failed; retrying next round");
+                        }
+                        if r.given_up > warned_given_up {
+                            tracing::error!(given_up = r.given_up, "webhook: notifications skipped after max_attempts");
+                            warned_given_up = r.given_up;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "webhook round failed"),
+                }
+            }
+        });
+    }
+    // Hot-issue detection every ten minutes (idempotent: a known group is
+    // not flagged twice; newcomers extend their issue).
+    let detector = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match detector.detect_hot_issues().await {
+                Ok(r) if !r.flagged.is_empty() || !r.extended.is_empty() => tracing::info!(
+                    flagged = r.flagged.len(),
+                    extended = r.extended.len(),
+                    reflagged = r.reflagged.len(),
+                    "hot-issue detection"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "hot-issue detection failed"),
             }
         }
     });
@@ -269,6 +355,11 @@ async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    // Flag the demo's hot issues (the 物流受限 wave) before anyone signs in.
+    let r = app.detect_hot_issues().await?;
+    if !r.flagged.is_empty() {
+        eprintln!("hot issues flagged: {} (see /hot-issues)", r.flagged.len());
+    }
     let accounts = app.demo_accounts().await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "\n演示账号 demo accounts (password for all: {}):", zhuqi_app::demo::DEMO_PASSWORD)?;
@@ -285,6 +376,73 @@ async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     serve(cfg, app).await
+}
+
+/// `zhuqi hot-issues detect`: one detection run, then every issue it touched.
+async fn hot_issues_detect(app: &App) -> anyhow::Result<()> {
+    let p = app.hot_issue_params().await?;
+    let r = app.detect_hot_issues().await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "detection: K={} enterprises within D={} days, similarity >= {:.2}, significance >= {:.1}; {} demands read, {} groups found",
+        p.min_enterprises,
+        p.window_days,
+        f64::from(p.min_similarity_pct) / 100.0,
+        f64::from(p.min_significance_pct) / 100.0,
+        r.demands,
+        r.groups
+    )?;
+    writeln!(
+        out,
+        "new: {}, extended: {}, raised again after dismissal: {}",
+        r.flagged.len(),
+        r.extended.len(),
+        r.reflagged.len()
+    )?;
+    drop(out);
+    let system = Actor {
+        user_id: 0,
+        username: "cli".into(),
+        display_name: "cli".into(),
+        role: zhuqi_domain::Role::Auditor,
+        district_id: None,
+        department_id: None,
+        enterprise_id: None,
+    };
+    let meta = RequestMeta { ip: "cli".into(), request_id: String::new() };
+    let page = zhuqi_store::Page::new(Some(1), Some(500));
+    let list = app.hot_issues(&system, None, page, &meta).await?;
+    let mut out = std::io::stdout().lock();
+    for i in &list.items {
+        let h = &i.issue;
+        let tag = if r.flagged.contains(&h.id) {
+            "NEW "
+        } else if r.extended.iter().any(|(id, _)| *id == h.id) {
+            "GREW"
+        } else {
+            "    "
+        };
+        writeln!(
+            out,
+            "{tag} #{:<4} {:<10} {} {}: {} demands, {} enterprises, {} districts, {} .. {} [{}]",
+            h.id,
+            h.status,
+            h.category_code,
+            h.category_name,
+            h.demand_count,
+            h.enterprise_count,
+            h.district_count,
+            zhuqi_domain::clock::from_ms(h.first_at)
+                .with_timezone(&zhuqi_domain::clock::china_offset())
+                .format("%Y-%m-%d"),
+            zhuqi_domain::clock::from_ms(h.last_at)
+                .with_timezone(&zhuqi_domain::clock::china_offset())
+                .format("%Y-%m-%d"),
+            i.key_terms.join(" ")
+        )?;
+    }
+    Ok(())
 }
 
 async fn cli_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
@@ -324,7 +482,19 @@ async fn export(cfg: &Config, a: ExportArgs) -> anyhow::Result<()> {
         "enterprises" => app.export_enterprises_xlsx(&actor, &Default::default(), &meta).await?,
         "officers" => app.export_officers_xlsx(&actor, &Default::default(), &meta).await?,
         "coverage" => app.export_coverage_xlsx(&actor, &meta).await?,
-        other => anyhow::bail!("unknown export kind '{other}': use enterprises, officers or coverage"),
+        "report" => {
+            let kind = zhuqi_app::metrics::ReportKind::parse(a.report_kind.as_deref().unwrap_or_default())?;
+            let Some(period) = a.period.as_deref() else {
+                anyhow::bail!("export report needs --period YYYY-MM or YYYY-H1|H2");
+            };
+            if a.out.ends_with(".html") {
+                let r = app.report(&actor, kind, period, a.id, &meta).await?;
+                zhuqi_web::pages::metrics::report_html(r)?.into_bytes()
+            } else {
+                app.report_xlsx(&actor, kind, period, a.id, &meta).await?.1
+            }
+        }
+        other => anyhow::bail!("unknown export kind '{other}': use enterprises, officers, coverage or report"),
     };
     std::fs::write(&a.out, &bytes).with_context(|| format!("cannot write {}", a.out))?;
     println!("wrote {} ({} bytes)", a.out, bytes.len());

@@ -55,6 +55,10 @@ pub enum Command {
     AutoClose,
     /// System only: the sweeper records a blue / yellow / red warning.
     Escalate { level: Colour },
+    /// System only: the sweeper records that a supervision order's own
+    /// deadline passed with the demand still not replied (a kind of
+    /// escalation, gated like one).
+    SupervisionLapse,
 }
 
 impl Command {
@@ -83,7 +87,7 @@ impl Command {
             Command::Supervise { .. } => Action::Supervise,
             Command::AddInfo { .. } => Action::AddInfo,
             Command::AutoClose => Action::AutoClose,
-            Command::Escalate { .. } => Action::Escalate,
+            Command::Escalate { .. } | Command::SupervisionLapse => Action::Escalate,
         }
     }
 

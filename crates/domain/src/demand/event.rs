@@ -123,6 +123,10 @@ pub enum EventKind {
         level: Colour,
         deadline: i64,
     },
+    /// A supervision order's deadline passed without a reply.
+    SupervisionLapsed {
+        due: i64,
+    },
 }
 
 impl EventKind {
@@ -152,6 +156,7 @@ impl EventKind {
             EventKind::Merged { .. } => "merged",
             EventKind::Urged { .. } => "urged",
             EventKind::Supervised { .. } => "supervised",
+            EventKind::SupervisionLapsed { .. } => "supervision_lapsed",
             EventKind::InfoAdded { .. } => "info_added",
             EventKind::Escalated { .. } => "escalated",
         }
@@ -184,6 +189,7 @@ impl EventKind {
             EventKind::Merged { .. } => "合并",
             EventKind::Urged { .. } => "催办",
             EventKind::Supervised { .. } => "督办",
+            EventKind::SupervisionLapsed { .. } => "督办逾期",
             EventKind::InfoAdded { .. } => "补充材料",
             EventKind::Escalated { level: Colour::Blue, .. } => "临期预警",
             EventKind::Escalated { level: Colour::Yellow, .. } => "滞后预警",
@@ -219,6 +225,7 @@ impl EventKind {
             EventKind::Merged { .. } => "Merged",
             EventKind::Urged { .. } => "Urged",
             EventKind::Supervised { .. } => "Supervision order",
+            EventKind::SupervisionLapsed { .. } => "Supervision order overdue",
             EventKind::InfoAdded { .. } => "Information added",
             EventKind::Escalated { level: Colour::Blue, .. } => "Due-soon warning",
             EventKind::Escalated { level: Colour::Yellow, .. } => "Behind-schedule warning",

@@ -36,7 +36,7 @@ mod tests;
 pub use command::{Action, Command, ACTIONS};
 pub use event::{Event, EventKind};
 pub use rules::{allowed_actions, apply, decide, DemandError};
-pub use supervision::{active_deadline, close_deadline, colour, level_deadline};
+pub use supervision::{active_deadline, close_deadline, colour, level_deadline, supervision_lapse};
 pub use types::{
     Channel, Colour, DemandActor, DemandState, Escalation, ExtensionRequest, NewDemand, Rating, Status, TimeLimits,
     Urgency, Who,

@@ -234,7 +234,8 @@ fn gate(state: &DemandState, action: Action, who: &Who, now: i64, cal: &WorkCale
         Action::Escalate
             if ![Colour::Blue, Colour::Yellow, Colour::Red]
                 .into_iter()
-                .any(|l| pending_escalation(state, l, now, cal).is_some()) =>
+                .any(|l| pending_escalation(state, l, now, cal).is_some())
+                && super::supervision::supervision_lapse(state, now).is_none() =>
         {
             Err(invalid("level", "没有需要发出的预警 (no warning is due)"))
         }
@@ -437,6 +438,15 @@ pub fn decide(
             };
             vec![EventKind::Escalated { level: *level, deadline }]
         }
+        Command::SupervisionLapse => {
+            let Some(due) = super::supervision::supervision_lapse(state, now) else {
+                return Err(invalid(
+                    "due",
+                    "没有已到期且未报结的督办单 (no supervision order has lapsed, or its lapse was already raised)",
+                ));
+            };
+            vec![EventKind::SupervisionLapsed { due }]
+        }
     };
     let actor_id = who.user_id();
     Ok(kinds.into_iter().map(|kind| Event { at: now, actor_id, kind }).collect())
@@ -594,10 +604,12 @@ pub fn apply(state: &mut DemandState, event: &Event) {
             s.status = Status::Merged;
             s.merged_into = Some(*into);
         }
-        EventKind::Urged { .. } | EventKind::Supervised { .. } | EventKind::InfoAdded { .. } => {}
+        EventKind::Supervised { due, .. } => s.supervision_due = Some(*due),
+        EventKind::Urged { .. } | EventKind::InfoAdded { .. } => {}
         EventKind::Escalated { level, deadline } => {
             s.escalations.push(Escalation { level: *level, deadline: *deadline });
         }
+        EventKind::SupervisionLapsed { due } => s.supervision_lapsed = Some(*due),
     }
 }
 

@@ -38,6 +38,16 @@ pub fn close_deadline(state: &DemandState) -> Option<i64> {
     }
 }
 
+/// A supervision order (督办单) whose own deadline has passed while the
+/// demand is still being handled (dispatched or handling: not replied,
+/// closed or stopped) and whose lapse has not been raised yet: its deadline.
+/// A later order with a new deadline can lapse again.
+pub fn supervision_lapse(state: &DemandState, now: i64) -> Option<i64> {
+    let due = state.supervision_due?;
+    let open = matches!(state.status, Status::Dispatched | Status::Handling);
+    (open && now >= due && state.supervision_lapsed != Some(due)).then_some(due)
+}
+
 /// The deadline that matters now, for sorting queues by time left:
 /// `sign_due` while Dispatched, the [`close_deadline`] while Handling, `None`
 /// otherwise (not yet dispatched, clock stopped, or waiting on others).

@@ -705,7 +705,9 @@ fn urges_and_supervision_orders_leave_the_state_and_carry_their_deadline() {
         cst("2026-03-03T10:00"),
     );
     assert_eq!(ev[0].kind, EventKind::Supervised { note: "限期办结".into(), due: cst("2026-03-06T00:00") });
-    assert_eq!(DemandState { version: before.version, ..s.clone() }, before);
+    // Nothing else changes: only the order's deadline is kept (for its lapse).
+    assert_eq!(s.supervision_due, Some(cst("2026-03-06T00:00")));
+    assert_eq!(DemandState { version: before.version, supervision_due: None, ..s.clone() }, before);
     let no_note = decide(
         &s,
         &Command::Supervise { note: String::new(), due_days: 2 },
@@ -722,6 +724,37 @@ fn urges_and_supervision_orders_leave_the_state_and_carry_their_deadline() {
         cal(),
     );
     assert!(matches!(zero, Err(DemandError::Invalid(ref f)) if f.field == "due_days"));
+}
+
+#[test]
+fn a_supervision_order_lapses_once_at_its_deadline_unless_replied() {
+    let lapse = |s: &DemandState, at: &str| decide(s, &Command::SupervisionLapse, &K::System.who(), cst(at), cal());
+    let mut s = fixture(Status::Handling, false);
+    assert!(lapse(&s, "2026-03-03T10:00").is_err(), "no order, no lapse");
+    step(&mut s, Command::Supervise { note: "限期办结".into(), due_days: 2 }, K::CityAdmin, cst("2026-03-03T10:00"));
+    let due = cst("2026-03-06T00:00");
+    // Due 24:00 Thursday 2026-03-05: not before, from that instant on.
+    assert!(lapse(&s, "2026-03-05T23:59").is_err());
+    let ev = step(&mut s, Command::SupervisionLapse, K::System, due);
+    assert_eq!(ev[0].kind, EventKind::SupervisionLapsed { due });
+    assert_eq!(s.status, Status::Handling, "a lapse changes no status");
+    assert!(lapse(&s, "2026-03-09T10:00").is_err(), "raised once per order");
+    // A new order with a later deadline can lapse again.
+    step(&mut s, Command::Supervise { note: "再次督办".into(), due_days: 1 }, K::CityAdmin, cst("2026-03-09T10:00"));
+    // One working day from Monday 03-09: ends 24:00 Tuesday 03-10.
+    assert!(lapse(&s, "2026-03-10T23:59").is_err());
+    assert!(lapse(&s, "2026-03-11T00:00").is_ok());
+    // Only the system raises it.
+    let mut t = fixture(Status::Handling, false);
+    step(&mut t, Command::Supervise { note: "限期办结".into(), due_days: 2 }, K::CityAdmin, cst("2026-03-03T10:00"));
+    for k in KINDS.into_iter().filter(|k| *k != K::System) {
+        assert!(decide(&t, &Command::SupervisionLapse, &k.who(), due, cal()).is_err(), "{}", k.name());
+    }
+    // Replied in time: the order is met, nothing lapses.
+    step(&mut t, reply(), K::DeptHandler, cst("2026-03-04T10:00"));
+    assert!(matches!(t.status, Status::Replied | Status::UnderReview), "{:?}", t.status);
+    assert!(lapse(&t, "2026-03-09T10:00").is_err());
+    assert_eq!(supervision_lapse(&t, cst("2026-03-09T10:00")), None);
 }
 
 #[test]

@@ -462,6 +462,12 @@ pub struct DemandState {
     /// The warnings raised so far (the sweeper's marks).
     #[serde(default)]
     pub escalations: Vec<Escalation>,
+    /// The deadline of the latest supervision order (督办单), if any.
+    #[serde(default)]
+    pub supervision_due: Option<i64>,
+    /// The supervision deadline whose lapse was already raised.
+    #[serde(default)]
+    pub supervision_lapsed: Option<i64>,
 }
 
 impl DemandState {
@@ -512,6 +518,8 @@ impl DemandState {
             merged_into: None,
             provisional: false,
             escalations: Vec::new(),
+            supervision_due: None,
+            supervision_lapsed: None,
         }
     }
 }

@@ -140,3 +140,31 @@ pub async fn list(
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
     Ok(Json(Paged { items, total: n, page: 1, per_page: n.max(1) }))
 }
+
+/// POST /api/v1/visits/{id}/attachments → 201 with the attachment (the
+/// visit's author, within 24 hours of recording it).
+pub async fn upload_to_visit(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
+    let rid = ctx.meta.request_id.clone();
+    st.app.may_attach_to_visit(&ctx.actor, id, &ctx.meta).await.api(&rid)?;
+    let (name, bytes) = read_upload(&st, req).await.api(&rid)?;
+    let row = st.app.attach_to_visit(&ctx.actor, id, &name, &bytes, &ctx.meta).await.api(&rid)?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// GET /api/v1/visits/{id}/attachments → the visit's photos and documents,
+/// oldest first, in the list shape.
+pub async fn list_of_visit(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Paged<AttachmentOut>>, ApiError> {
+    let rows = st.app.attachments_of_visit(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let items: Vec<AttachmentOut> = rows.into_iter().map(AttachmentOut::from).collect();
+    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    Ok(Json(Paged { items, total: n, page: 1, per_page: n.max(1) }))
+}

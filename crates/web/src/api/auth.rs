@@ -28,7 +28,22 @@ pub async fn login(
     let rid = anon.meta.request_id.clone();
     let Json(b) =
         body.map_err(|e| ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.clone()))?;
-    let s = st.app.login(&b.username, &b.password, &anon.meta).await.api(&rid)?;
+    // Failed sign-ins are limited per client IP (successful ones are not counted).
+    if let Err(r) = st.app.login_allowed(&anon.meta.ip) {
+        st.app
+            .audit(None, "login", b.username.trim(), "rate_limited", &format!("retry after {} s", r.0), &anon.meta)
+            .await;
+        return Ok(crate::api::enterprise_code::too_many_json(r, &rid));
+    }
+    let s = match st.app.login(&b.username, &b.password, &anon.meta).await {
+        Ok(s) => s,
+        Err(e) => {
+            if matches!(e, AppError::BadCredentials | AppError::Locked(_)) {
+                st.app.login_failed(&anon.meta.ip);
+            }
+            return Err(ApiError::new(e, rid));
+        }
+    };
     let max_age = (s.expires_at - st.app.now_ms()) / 1000;
     let body = json!({
         "token": s.token,

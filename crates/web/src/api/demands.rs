@@ -22,6 +22,8 @@ pub struct DemandQuery {
     pub status: Option<String>,
     pub category: Option<String>,
     pub department_id: Option<String>,
+    /// The lead department only (0 = not dispatched yet).
+    pub lead_department_id: Option<String>,
     pub district_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub colour: Option<String>,
@@ -82,6 +84,7 @@ impl DemandQuery {
             statuses,
             category: self.category.clone().filter(|c| !c.trim().is_empty()),
             department_id: parse_id("department_id", &self.department_id)?,
+            lead_department_id: parse_id("lead_department_id", &self.lead_department_id)?,
             district_id: parse_id("district_id", &self.district_id)?,
             enterprise_id: parse_id("enterprise_id", &self.enterprise_id)?,
             colour,

@@ -8,4 +8,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod demands;
 pub mod directory;
+pub mod enterprise_code;
+pub mod hot_issues;
+pub mod metrics;
 pub mod visits;

@@ -123,6 +123,29 @@ pub async fn upload(
     Ok(Redirect::to(&format!("/demands/{id}?msg={}", urlencode(&msg))))
 }
 
+/// POST /visits/{id}/attachments (multipart field `file`; CSRF token in
+/// the query) → back to the visit page with a message.
+pub async fn upload_to_visit(
+    State(st): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<CsrfQuery>,
+    req: Request,
+) -> Result<Redirect, PageError> {
+    check_csrf_value(&ctx, q.csrf.as_deref())?;
+    st.app.may_attach_to_visit(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let res = match read_upload(&st, req).await {
+        Ok((name, bytes)) => st.app.attach_to_visit(&ctx.actor, id, &name, &bytes, &ctx.meta).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let msg = match res {
+        Ok(()) => ctx.lang.t("saved").to_string(),
+        Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
+        Err(e) => return Err(e).page(&ctx),
+    };
+    Ok(Redirect::to(&format!("/visits/{id}?msg={}", urlencode(&msg))))
+}
+
 /// `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987).
 pub fn content_disposition(disposition: &str, name: &str) -> String {
     let fallback: String = name

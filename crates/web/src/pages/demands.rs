@@ -4,6 +4,7 @@
 //! exactly the actions the viewer may take, and the notification inbox.
 
 use super::enterprises::xlsx_response;
+use super::form_files::{check_files, read_form_with_files};
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::demands::DemandQuery;
 use crate::ctx::{random_hex, CsrfForm, Ctx, PageCtx};
@@ -11,7 +12,7 @@ use crate::error::{PageError, PageResultExt};
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::response::{Html, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -59,8 +60,9 @@ fn colour_label(lang: Lang, c: &str) -> String {
 
 /// The default view of each role's queue.
 fn default_query(role: Role, mut q: DemandQuery) -> DemandQuery {
-    let untouched =
-        q.status.is_none() && q.colour.is_none() && q.q.is_none() && q.category.is_none() && q.sort.is_none();
+    let untouched = q.status.is_none() && q.colour.is_none() && q.q.is_none() && q.category.is_none() && q.sort.is_none()
+            // A dashboard click-through (a period) shows exactly what it asks for.
+            && q.from.is_none() && q.to.is_none();
     if untouched {
         match role {
             Role::Coordinator => q.status = Some("submitted".into()),
@@ -115,6 +117,9 @@ pub async fn list(
         ("from", q.from.clone().unwrap_or_default()),
         ("to", q.to.clone().unwrap_or_default()),
         ("sort", q.sort.clone().unwrap_or_default()),
+        ("district_id", q.district_id.clone().unwrap_or_default()),
+        ("department_id", q.department_id.clone().unwrap_or_default()),
+        ("lead_department_id", q.lead_department_id.clone().unwrap_or_default()),
     ]);
     let statuses = Status::ALL.iter().map(|s| (s.as_str().to_string(), status_label(lang, s.as_str()))).collect();
     let title = match ctx.actor.role {
@@ -214,20 +219,58 @@ pub struct SubmitForm {
     pub key: String,
 }
 
-/// POST /demands
-pub async fn submit(State(st): State<AppState>, f: CsrfForm<SubmitForm>) -> Result<Response, PageError> {
-    let ctx = f.ctx;
-    let key = f.form.key.clone();
-    let input = SubmitInput {
-        enterprise_id: f.form.enterprise_id,
-        category: f.form.category,
-        title: f.form.title,
-        description: f.form.description,
-        urgency: Some(f.form.urgency),
-        confidential: Some(f.form.confidential.is_some()),
+/// POST /demands — the form, multipart when files come with it (`files`):
+/// they are checked first (a refused file submits nothing), then attached to
+/// the new demand. A double submit (same `key`) attaches nothing twice.
+pub async fn submit(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Request) -> Result<Response, PageError> {
+    let (pairs, files) = read_form_with_files(&st, &ctx, req, "files").await?;
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let form: SubmitForm = match serde_urlencoded::from_str(&encoded) {
+        Ok(f) => f,
+        Err(e) => {
+            let html = new_page(&st, &ctx, Some(format!("form: {e}")), None).await?;
+            return Ok(axum::response::IntoResponse::into_response((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                html,
+            )));
+        }
     };
-    match st.app.submit_demand(&ctx.actor, &input, Some(&f.form.key), &ctx.meta).await {
-        Ok((row, _)) => Ok(axum::response::IntoResponse::into_response(Redirect::to(&format!("/demands/{}", row.id)))),
+    let key = form.key.clone();
+    let input = SubmitInput {
+        enterprise_id: form.enterprise_id,
+        category: form.category,
+        title: form.title,
+        description: form.description,
+        urgency: Some(form.urgency),
+        confidential: Some(form.confidential.is_some()),
+    };
+    let result = match check_files(&st, &files, "files") {
+        Ok(()) => st.app.submit_demand(&ctx.actor, &input, Some(&key), &ctx.meta).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((row, created)) => {
+            let mut failed = Vec::new();
+            if created {
+                for (name, bytes) in &files {
+                    let Some(bytes) = bytes else { continue };
+                    if let Err(e) = st.app.attach_to_demand(&ctx.actor, row.id, name, bytes, &ctx.meta).await {
+                        tracing::warn!(demand = row.id, error = %e, "a file of a submitted demand was not stored");
+                        failed.push(name.clone());
+                    }
+                }
+            }
+            let text = if !failed.is_empty() {
+                format!("{}{}{}", ctx.lang.t("demand_files_failed"), ctx.lang.t("colon"), failed.join("、"))
+            } else if files.is_empty() {
+                // Files can still be attached on the demand's page, right below this message.
+                ctx.lang.t("demand_submitted_attach").to_string()
+            } else {
+                ctx.lang.t("demand_submitted").to_string()
+            };
+            let msg = crate::ctx::urlencode(&text);
+            Ok(axum::response::IntoResponse::into_response(Redirect::to(&format!("/demands/{}?msg={msg}", row.id))))
+        }
         Err(AppError::Invalid(e)) => {
             let html = new_page(&st, &ctx, Some(format!("{}: {}", e.field, e.message)), Some(key)).await?;
             Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html)))

@@ -125,6 +125,8 @@ struct DetailPage {
     candidates: Vec<OfficerRow>,
     /// (officer, from, to, by, reason)
     history: Vec<(String, String, String, String, String)>,
+    /// The enterprise code, for those who manage the enterprise.
+    code: Option<super::enterprise_code::CodeSection>,
 }
 
 /// GET /enterprises/{id}
@@ -155,7 +157,9 @@ pub async fn detail(
             )
         })
         .collect();
+    let code = super::enterprise_code::section(&st, &ctx, id, e.enterprise.district_id).await;
     let p = DetailPage {
+        code,
         c: chrome(&ctx, "enterprise", e.enterprise.name.clone(), "enterprises"),
         industry_name: zhuqi_domain::enterprise::industry_section_name(&e.enterprise.industry_code).to_string(),
         can_assign,

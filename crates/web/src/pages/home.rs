@@ -28,6 +28,8 @@ struct HomePage {
     cards: Vec<(String, String, String)>,
     note: String,
     can_submit: bool,
+    /// Binding requests of the enterprise code waiting for this officer or admin.
+    pending_bindings: Vec<zhuqi_store::enterprise_codes::BindingRow>,
 }
 
 /// GET /
@@ -156,7 +158,9 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
         dstats.push((lang.t("colour_red").into(), r.to_string(), "/demands?colour=red".into(), "red".into()));
     }
     stats.splice(0..0, dstats);
+    let pending_bindings = app.pending_bindings(a).await.page(&ctx)?;
     let page = HomePage {
+        pending_bindings,
         c: chrome(&ctx, "home", lang.t("home").to_string(), "home"),
         name: a.display_name.clone(),
         role_label: lang.role(a.role).to_string(),

@@ -103,6 +103,12 @@ pub async fn submit(State(st): State<AppState>, anon: Anon, headers: HeaderMap, 
             st.web.secure_cookies,
         );
     }
+    if let Err(r) = st.app.login_allowed(&anon.meta.ip) {
+        st.app
+            .audit(None, "login", f.username.trim(), "rate_limited", &format!("retry after {} s", r.0), &anon.meta)
+            .await;
+        return super::enterprise_code::too_many_page(anon.lang, r);
+    }
     match st.app.login(&f.username, &f.password, &anon.meta).await {
         Ok(s) => {
             let max_age = (s.expires_at - st.app.now_ms()) / 1000;
@@ -116,6 +122,9 @@ pub async fn submit(State(st): State<AppState>, anon: Anon, headers: HeaderMap, 
             res
         }
         Err(e) => {
+            if matches!(e, AppError::BadCredentials | AppError::Locked(_)) {
+                st.app.login_failed(&anon.meta.ip);
+            }
             let status = crate::error::status_of(&e).0;
             login_page(&anon, &headers, next, f.username, Some(public_message(&e)), status, st.web.secure_cookies)
         }

@@ -5,9 +5,13 @@ pub mod admin;
 pub mod attachments;
 pub mod catalogue;
 pub mod demands;
+pub mod enterprise_code;
 pub mod enterprises;
+pub mod form_files;
 pub mod home;
+pub mod hot_issues;
 pub mod login;
+pub mod metrics;
 pub mod officers;
 pub mod visits;
 
@@ -55,6 +59,8 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
     match role {
         Role::CityAdmin => &[
             ("home", "/", "home"),
+            ("dashboard", "/dashboard", "dashboard"),
+            ("hot_issues", "/hot-issues", "hot_issues"),
             ("demands", "/demands", "demands"),
             ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
@@ -70,6 +76,8 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         ],
         Role::DistrictAdmin => &[
             ("home", "/", "home"),
+            ("dashboard", "/dashboard", "dashboard"),
+            ("hot_issues", "/hot-issues", "hot_issues"),
             ("demands", "/demands", "demands"),
             ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
@@ -83,6 +91,8 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         ],
         Role::Coordinator => &[
             ("home", "/", "home"),
+            ("dashboard", "/dashboard", "dashboard"),
+            ("hot_issues", "/hot-issues", "hot_issues"),
             ("demands", "/demands", "demands"),
             ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),
@@ -92,6 +102,7 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         ],
         Role::DeptHead => &[
             ("home", "/", "home"),
+            ("dashboard", "/dashboard", "dashboard"),
             ("demands", "/demands", "demands"),
             ("visits", "/visits", "visits"),
             ("officers", "/officers", "sent_officers"),
@@ -112,10 +123,13 @@ pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static st
         Role::EnterpriseUser => &[
             ("home", "/", "home"),
             ("demands", "/demands", "demands"),
+            ("my_officer", "/my-officer", "my_officer"),
             ("notifications", "/notifications", "notifications"),
         ],
         Role::Auditor => &[
             ("home", "/", "home"),
+            ("dashboard", "/dashboard", "dashboard"),
+            ("hot_issues", "/hot-issues", "hot_issues"),
             ("demands", "/demands", "demands"),
             ("visits", "/visits", "visits"),
             ("enterprises", "/enterprises", "enterprises"),

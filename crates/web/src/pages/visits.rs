@@ -12,6 +12,7 @@
 //! shown again with the message and what was typed (422).
 
 use super::enterprises::xlsx_response;
+use super::form_files::{check_files, read_form_with_files};
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::visits::{month_or_now, parse_id, parse_instant, parse_mode, parse_status, VisitQuery};
 use crate::ctx::{random_hex, urlencode, CsrfForm, Ctx, PageCtx};
@@ -19,7 +20,7 @@ use crate::error::{public_message, PageError, PageResultExt};
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::TimeZone;
@@ -609,6 +610,7 @@ struct FormPage {
 
 fn field_label(name: &str) -> &'static str {
     match name {
+        "photos" => "visit_photos",
         "policy" => "visit_policy",
         "needs" => "visit_needs",
         "production_status" => "visit_production",
@@ -696,24 +698,42 @@ pub async fn new_form(
     render(&ctx, &form_page(&ctx, None, enterprises, v, None))
 }
 
-/// POST /visits → the new visit's page.
-pub async fn create(State(st): State<AppState>, f: CsrfForm<Vec<(String, String)>>) -> Result<Response, PageError> {
-    let ctx = f.ctx;
+/// POST /visits → the new visit's page. The form is multipart when photos
+/// come with it: they are checked first (a refused photo records nothing),
+/// then stored with the visit.
+pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Request) -> Result<Response, PageError> {
     if ctx.actor.role != Role::Officer {
         return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await).page(&ctx);
     }
-    let v = FormValues::from_pairs(f.form);
+    let (pairs, photos) = read_form_with_files(&st, &ctx, req, "photos").await?;
+    let v = FormValues::from_pairs(pairs);
     if let Some(id) = recorded(&ctx.token, &v.key) {
         return Ok(see_other(&format!("/visits/{id}")));
     }
     let result = match v.input() {
-        Ok(input) => st.app.record_visit(&ctx.actor, &input, &ctx.meta).await,
+        Ok(input) => match check_files(&st, &photos, "photos") {
+            Ok(()) => st.app.record_visit(&ctx.actor, &input, &ctx.meta).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match result {
         Ok(row) => {
             remember(&ctx.token, &v.key, row.id);
-            Ok(see_other(&format!("/visits/{}?msg={}", row.id, urlencode(ctx.lang.t("visit_saved")))))
+            let mut failed = Vec::new();
+            for (name, bytes) in &photos {
+                let Some(bytes) = bytes else { continue };
+                if let Err(e) = st.app.attach_to_visit(&ctx.actor, row.id, name, bytes, &ctx.meta).await {
+                    tracing::warn!(visit = row.id, error = %e, "a photo of a recorded visit was not stored");
+                    failed.push(name.clone());
+                }
+            }
+            let msg = if failed.is_empty() {
+                ctx.lang.t("visit_saved").to_string()
+            } else {
+                format!("{}{}{}", ctx.lang.t("visit_photo_failed"), ctx.lang.t("colon"), failed.join("、"))
+            };
+            Ok(see_other(&format!("/visits/{}?msg={}", row.id, urlencode(&msg))))
         }
         Err(e) => {
             let msg = form_error(e, &ctx)?;
@@ -818,6 +838,10 @@ struct DetailPage {
     demand_description: String,
     message: Option<String>,
     error: Option<String>,
+    /// Photos and documents: (id, file name, shown inline as an image, "kind · size").
+    photos: Vec<(i64, String, bool, String)>,
+    /// The viewer may add photos (the author, within 24 hours).
+    can_attach: bool,
 }
 
 /// A value of a stored visit (as JSON) in words.
@@ -976,6 +1000,19 @@ async fn detail_page(
         demand_description,
         message,
         error,
+        photos: d
+            .attachments
+            .iter()
+            .map(|a| {
+                let size = if a.size >= 1024 * 1024 {
+                    format!("{:.1} MB", a.size as f64 / (1024.0 * 1024.0))
+                } else {
+                    format!("{} KB", (a.size + 1023) / 1024)
+                };
+                (a.id, a.file_name.clone(), zhuqi_app::attachments::is_inline_image(&a.content_type), size)
+            })
+            .collect(),
+        can_attach: d.editable,
         v: d.row.clone(),
     };
     render(ctx, &p)

@@ -377,3 +377,73 @@ async fn other_enterprises_and_departments_get_404() {
         assert_eq!(t.count("attachments").await, 1, "{e}");
     }
 }
+
+/// The submit form as multipart: fields plus `files`.
+fn demand_form(csrf: &str, enterprise_id: i64, key: &str, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "zhuqidemandformboundary";
+    let mut body = Vec::new();
+    let ent = enterprise_id.to_string();
+    let fields = [
+        ("_csrf", csrf),
+        ("key", key),
+        ("enterprise_id", ent.as_str()),
+        ("category", "0102"),
+        ("title", "物流受限"),
+        ("description", "原料运输车辆无法进入园区"),
+        ("urgency", "normal"),
+    ];
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_demand_is_submitted_with_its_files_and_a_refused_file_submits_nothing() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let (tok, csrf) = t.page_session("ent-a1").await;
+        let post = |key: &str, files: &[(&str, &[u8])]| {
+            let (ct, body) = demand_form(&csrf, t.ids.ent_a1, key, files);
+            Request::post("/demands")
+                .header(header::COOKIE, format!("zhuqi_session={tok}"))
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        // A renamed executable among the files: nothing is submitted or stored.
+        let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+        let photo = png_with(b"gate");
+        let (s, _, html) = t.send(post("k1", &[("大门.png", &photo), ("通行证.jpg", &exe)])).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(String::from_utf8_lossy(&html).contains("通行证.jpg"), "{e}: the file is named");
+        assert_eq!((t.count("demands").await, t.count("attachments").await), (0, 0), "{e}");
+        // Good files: one demand with both, in order.
+        let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF".to_vec();
+        let (s, h, _) = t.send(post("k2", &[("大门.png", &photo), ("说明.pdf", &pdf)])).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{e}");
+        let to = h[header::LOCATION].to_str().unwrap().to_string();
+        let id: i64 = to.trim_start_matches("/demands/").split('?').next().unwrap().parse().unwrap();
+        let (_, l) = t.json(Method::GET, &format!("/api/v1/demands/{id}/attachments"), Some(&tok), None).await;
+        let names: Vec<&str> =
+            l["items"].as_array().unwrap().iter().map(|a| a["file_name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["大门.png", "说明.pdf"], "{e}: {l}");
+        assert_eq!(l["items"][1]["content_type"], "application/pdf");
+        // The same form again (a double submit): the same demand, no second copies.
+        let (s, h, _) = t.send(post("k2", &[("大门.png", &photo), ("说明.pdf", &pdf)])).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{e}");
+        assert_eq!(h[header::LOCATION].to_str().unwrap().split('?').next(), to.split('?').next(), "{e}");
+        assert_eq!((t.count("demands").await, t.count("attachments").await), (1, 2), "{e}");
+    }
+}

@@ -204,6 +204,47 @@ async fn the_sweeper_escalates_once_and_catches_up_after_downtime() {
 }
 
 #[tokio::test]
+async fn a_lapsed_supervision_order_is_raised_once_to_the_head_and_the_admins() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        // Monday 2026-11-23 09:00: dispatched and signed.
+        t.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap());
+        let (_, d) = submit(&t, &t.token("officer-a").await, t.ids.ent_a1, None).await;
+        let id = d["id"].as_i64().unwrap();
+        let coord = t.token("coordinator").await;
+        act(&t, &coord, id, "dispatch", json!({"department_id": t.ids.dept_t})).await;
+        let (s, v) = act(&t, &t.token("handler-t").await, id, "sign", json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        // A supervision order (督办单) due in 1 working day: 24:00 Tuesday 11-24.
+        let admin = t.token("admin").await;
+        let (s, v) = act(&t, &admin, id, "supervise", json!({"note": "限期办结", "due_days": 1})).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        t.clock.set(Utc.with_ymd_and_hms(2026, 11, 24, 15, 59, 0).unwrap());
+        assert_eq!(t.app.sweep().await.unwrap().supervision_lapsed, 0, "{e}: not before its deadline");
+        t.clock.set(Utc.with_ymd_and_hms(2026, 11, 24, 16, 0, 0).unwrap());
+        let first = t.app.sweep().await.unwrap();
+        let second = t.app.sweep().await.unwrap();
+        assert_eq!((first.supervision_lapsed, second.supervision_lapsed), (1, 0), "{e}: once");
+        let admin = t.token("admin").await;
+        let (_, d) = t.json(Method::GET, &format!("/api/v1/demands/{id}"), Some(&admin), None).await;
+        let lapses = d["timeline"].as_array().unwrap().iter().filter(|x| x["kind"] == "supervision_lapsed").count();
+        assert_eq!(lapses, 1, "{e}: on the timeline: {d}");
+        // Told: the lead department's head, the district admin, the city admin.
+        for who in ["head-t", "district-a", "admin"] {
+            let (_, n) = t.json(Method::GET, "/api/v1/notifications", Some(&t.token(who).await), None).await;
+            let told =
+                n["items"].as_array().unwrap().iter().any(|x| x["kind"] == "supervision" && x["demand_id"] == id);
+            assert!(told, "{e}: {who} is told: {n}");
+        }
+        let (_, n) = t.json(Method::GET, "/api/v1/notifications", Some(&t.token("district-b").await), None).await;
+        assert!(
+            !n["items"].as_array().unwrap().iter().any(|x| x["kind"] == "supervision"),
+            "{e}: not another district"
+        );
+    }
+}
+
+#[tokio::test]
 async fn chinese_full_text_search_finds_demands_by_words() {
     for e in engines() {
         let t = TestApp::new(e).await;

@@ -25,7 +25,17 @@ enum Obj {
     Visit,
     /// A door-knock campaign of district A (outside: one of district B).
     Campaign,
+    /// A hot issue with demand A (district A) as member (outside: one with demand B).
+    HotIssue,
+    /// A hot issue of district A kept for the merge routes (outside: the one with demand B).
+    HotIssueMerge,
+    /// The enterprise code token of enterprise A1 (public routes).
+    Code,
+    /// A pending binding request of enterprise A1 (outside: one of B1).
+    Binding,
     Param(&'static str),
+    /// The district-monthly report of district A (outside: district B's).
+    DistrictReport,
 }
 
 /// What the route's body looks like.
@@ -65,6 +75,16 @@ enum Body_ {
     YearForm,
     /// A small PNG: the raw body (API) or a multipart form with the CSRF token in the query (page).
     Upload,
+    /// A binding decision that is not approve/refuse: 422 once who and scope are checked.
+    DecideBadForm,
+    DecideBadJson,
+    /// Removal of a user id that does not exist (404 once who and scope are checked).
+    RemoveForm,
+    HotReasonForm,
+    HotReasonJson,
+    /// The default detection rule again, so detection elsewhere does not change.
+    HotSettingsForm,
+    HotSettingsJson,
 }
 
 struct Spec {
@@ -92,10 +112,19 @@ const VISIT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a"
 /// Who reads the monthly visit reports (an officer their own, a department head their sent officers').
 const VISIT_REPORTS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a"];
 const CAMPAIGN_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "officer-a"];
+/// Who reads hot issues (a district admin: those touching the district) and who decides them.
+const HOT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a"];
+const HOT_DECIDERS: &[&str] = &["admin", "coordinator"];
 /// Visits are recorded and edited by their officer only.
 const OFFICER: &[&str] = &["officer-a"];
+/// Who sees figures: the city roles, a district admin (their district), a department head (their department).
+const METRICS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t"];
+const ENT_USER: &[&str] = &["ent-a1"];
 /// Parties to demand A (auditors and district admins only read).
 const PARTIES: &[&str] = &["admin", "coordinator", "handler-t", "head-t", "officer-a", "ent-a1"];
+/// Who manages an enterprise's code, one-time codes and users.
+const CODE_MANAGERS: &[&str] = &["admin", "district-a", "officer-a"];
+const ENTERPRISE_USER: &[&str] = &["ent-a1"];
 
 fn spec(method: &str, path: &str) -> Option<Spec> {
     use Body_::*;
@@ -203,9 +232,63 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("GET", "/api/v1/visits/{id}") => s(Obj::Visit, Empty, VISIT_READERS, OK),
         ("PUT", "/api/v1/visits/{id}") => s(Obj::Visit, VisitEditJson, OFFICER, OK),
         ("POST", "/api/v1/visits/{id}/demands") => s(Obj::Visit, NeedJson, OFFICER, StatusCode::CREATED),
+        // Photos of a visit: its author adds them; whoever reads the visit reads them.
+        ("POST", "/api/v1/visits/{id}/attachments") => s(Obj::Visit, Upload, OFFICER, StatusCode::CREATED),
+        ("GET", "/api/v1/visits/{id}/attachments") => s(Obj::Visit, Empty, VISIT_READERS, OK),
+        ("POST", "/visits/{id}/attachments") => s(Obj::Visit, Upload, OFFICER, SEE),
         ("GET", "/api/v1/campaigns") => s(Obj::None, Empty, CAMPAIGN_READERS, OK),
         ("POST", "/api/v1/campaigns") => s(Obj::None, CampaignJson, ASSIGNERS, StatusCode::CREATED),
         ("GET", "/api/v1/campaigns/{id}/coverage") => s(Obj::Campaign, Empty, CAMPAIGN_READERS, OK),
+        // The enterprise code: public landing and binding (an unknown token is 404 for everyone).
+        ("GET", "/c/{token}") => s(Obj::Code, Empty, PUBLIC, OK),
+        ("POST", "/c/{token}") => s(Param("0123456789abcdef0123456789abcdef"), CsrfOnly, PUBLIC, StatusCode::NOT_FOUND),
+        ("POST", "/api/v1/codes/{token}/bind") => {
+            s(Param("0123456789abcdef0123456789abcdef"), LoginJsonEmpty, PUBLIC, StatusCode::NOT_FOUND)
+        }
+        ("GET", "/enterprises/{id}/poster") => s(Enterprise, Empty, CODE_MANAGERS, OK),
+        ("GET", "/districts/{id}/posters") | ("GET", "/districts/{id}/codes.zip") => s(District, Empty, ASSIGNERS, OK),
+        ("POST", "/enterprises/{id}/code/rotate") => s(Enterprise, CsrfOnly, CODE_MANAGERS, SEE),
+        ("POST", "/enterprises/{id}/binding-codes") => s(Enterprise, CsrfOnly, CODE_MANAGERS, OK),
+        ("POST", "/enterprises/{id}/users/remove") => s(Enterprise, RemoveForm, CODE_MANAGERS, StatusCode::NOT_FOUND),
+        ("POST", "/bindings/{id}/decide") => {
+            s(Obj::Binding, DecideBadForm, CODE_MANAGERS, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        ("GET", "/my-officer") => s(Obj::None, Empty, ENTERPRISE_USER, OK),
+        ("GET", "/api/v1/enterprises/{id}/code")
+        | ("GET", "/api/v1/enterprises/{id}/code.svg")
+        | ("GET", "/api/v1/enterprises/{id}/code.png")
+        | ("GET", "/api/v1/enterprises/{id}/bindings") => s(Enterprise, Empty, CODE_MANAGERS, OK),
+        ("POST", "/api/v1/enterprises/{id}/code/rotate") => s(Enterprise, Empty, CODE_MANAGERS, OK),
+        ("POST", "/api/v1/enterprises/{id}/binding-codes") => s(Enterprise, Empty, CODE_MANAGERS, StatusCode::CREATED),
+        ("POST", "/api/v1/bindings/{id}/decide") => {
+            s(Obj::Binding, DecideBadJson, CODE_MANAGERS, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        // Hot issues: coordinators and the city admin decide; a district admin and the auditor read.
+        ("GET", "/hot-issues") | ("GET", "/api/v1/hot-issues") | ("GET", "/api/v1/hot-issues/settings") => {
+            s(Obj::None, Empty, HOT_READERS, OK)
+        }
+        ("GET", "/hot-issues/{id}") | ("GET", "/api/v1/hot-issues/{id}") => s(Obj::HotIssue, Empty, HOT_READERS, OK),
+        ("POST", "/hot-issues/settings") => s(Obj::None, HotSettingsForm, CITY_ADMIN, SEE),
+        ("PUT", "/api/v1/hot-issues/settings") => s(Obj::None, HotSettingsJson, CITY_ADMIN, OK),
+        ("POST", "/hot-issues/{id}/actions/confirm") => s(Obj::HotIssue, CsrfOnly, HOT_DECIDERS, SEE),
+        ("POST", "/hot-issues/{id}/actions/dismiss") => s(Obj::HotIssue, HotReasonForm, HOT_DECIDERS, SEE),
+        ("POST", "/hot-issues/{id}/actions/merge") => s(Obj::HotIssueMerge, CsrfOnly, HOT_DECIDERS, SEE),
+        ("POST", "/api/v1/hot-issues/{id}/actions/confirm") => s(Obj::HotIssue, Empty, HOT_DECIDERS, OK),
+        ("POST", "/api/v1/hot-issues/{id}/actions/dismiss") => s(Obj::HotIssue, HotReasonJson, HOT_DECIDERS, OK),
+        ("POST", "/api/v1/hot-issues/{id}/actions/merge") => s(Obj::HotIssueMerge, Empty, HOT_DECIDERS, OK),
+        // Metrics, dashboard, reports (issue 6).
+        ("GET", "/dashboard") => s(Obj::None, Empty, METRICS, OK),
+        ("GET", "/api/v1/metrics/departments")
+        | ("GET", "/api/v1/metrics/districts")
+        | ("GET", "/api/v1/metrics/dashboard") => s(Obj::None, Empty, METRICS, OK),
+        ("GET", "/api/v1/metrics/officers") => s(Obj::None, Empty, VISIT_REPORTS, OK),
+        ("GET", "/reports/{kind}") | ("GET", "/reports/{kind}/export.xlsx") | ("GET", "/api/v1/reports/{kind}") => {
+            s(Obj::DistrictReport, Empty, COVERAGE, OK)
+        }
+        ("GET", "/my-officer/rate") => s(Obj::None, Empty, ENT_USER, OK),
+        // A form without a score: the enterprise user gets the field error, nothing is recorded.
+        ("POST", "/my-officer/rate") => s(Obj::None, CsrfOnly, ENT_USER, StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/api/v1/officer-ratings") => s(Obj::None, LoginJsonEmpty, ENT_USER, StatusCode::UNPROCESSABLE_ENTITY),
         _ => None,
     }
 }
@@ -222,6 +305,12 @@ struct Fixture<'a> {
     visit_b: i64,
     campaign_a: i64,
     campaign_b: i64,
+    hot_a: i64,
+    hot_b: i64,
+    hot_merge: i64,
+    code_a: String,
+    binding_a: i64,
+    binding_b: i64,
     app: &'a TestApp,
 }
 
@@ -251,6 +340,18 @@ fn objects(t: &Fixture<'_>, user: &str, obj: Obj) -> (String, Option<String>) {
         (Obj::Visit, _) => (t.visit_a, Some(t.visit_b)),
         (Obj::Campaign, "admin") | (Obj::Campaign, "auditor") | (Obj::Campaign, "coordinator") => (t.campaign_a, None),
         (Obj::Campaign, _) => (t.campaign_a, Some(t.campaign_b)),
+        (Obj::HotIssue, "admin") | (Obj::HotIssue, "auditor") | (Obj::HotIssue, "coordinator") => (t.hot_a, None),
+        (Obj::HotIssue, _) => (t.hot_a, Some(t.hot_b)),
+        (Obj::HotIssueMerge, "admin") | (Obj::HotIssueMerge, "coordinator") => (t.hot_merge, None),
+        (Obj::HotIssueMerge, _) => (t.hot_merge, Some(t.hot_b)),
+        (Obj::Binding, "admin") | (Obj::Binding, "auditor") | (Obj::Binding, "coordinator") => (t.binding_a, None),
+        (Obj::Binding, _) => (t.binding_a, Some(t.binding_b)),
+        (Obj::Code, _) => return (t.code_a.clone(), None),
+        (Obj::DistrictReport, u) => {
+            let r = |d: i64| format!("district-monthly?period=2026-11&id={d}");
+            let outside = (u == "district-a").then(|| r(i.district_b));
+            return (r(i.district_a), outside);
+        }
         (Obj::Param(p), _) => return (p.to_string(), None),
         (Obj::None, _) => return (String::new(), None),
     };
@@ -258,6 +359,10 @@ fn objects(t: &Fixture<'_>, user: &str, obj: Obj) -> (String, Option<String>) {
 }
 
 fn fill(path: &str, value: &str) -> String {
+    // A value with a query ("kind?period=…") fills the parameter; its query goes last.
+    if let Some((v, q)) = value.split_once('?') {
+        return format!("{}?{q}", fill(path, v));
+    }
     let path = path.replace("{action}", "urge");
     let mut out = String::new();
     let mut rest = path.as_str();
@@ -421,6 +526,18 @@ fn build(
             let (ct, body) = crate::attachments::multipart("photo.png", &crate::attachments::png());
             b.uri(format!("{path}?_csrf={csrf}")).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()
         }
+        Body_::DecideBadForm => form(b, format!("_csrf={csrf}&decision=maybe")),
+        Body_::DecideBadJson => json(b, serde_json::json!({"decision": "maybe"})),
+        Body_::RemoveForm => form(b, format!("_csrf={csrf}&user_id=999999")),
+        Body_::HotReasonForm => form(b, format!("_csrf={csrf}&reason=%E5%90%84%E8%87%AA%E5%8A%9E%E7%90%86")),
+        Body_::HotReasonJson => json(b, serde_json::json!({"reason": "各自办理"})),
+        Body_::HotSettingsForm => {
+            form(b, format!("_csrf={csrf}&min_enterprises=5&window_days=7&min_similarity=0.25&min_significance=3.0"))
+        }
+        Body_::HotSettingsJson => json(
+            b,
+            serde_json::json!({"min_enterprises": 5, "window_days": 7, "min_similarity_pct": 25, "min_significance_pct": 300}),
+        ),
     }
 }
 
@@ -465,7 +582,46 @@ async fn every_route_answers_every_role_as_documented() {
     let campaign_a = v["id"].as_i64().expect("campaign a");
     let (_, v) = post(sessions["admin"].0.clone(), "/api/v1/campaigns".into(), campaign(app.ids.district_b)).await;
     let campaign_b = v["id"].as_i64().expect("campaign b");
+    // Enterprise codes and a pending binding request of A1 and of B1 (straight
+    // through the application, so the matrix's own requests have the rate budget).
+    let code = |e: i64| {
+        let app = &app;
+        async move {
+            let admin = app.app.actor_by_username("admin").await.unwrap().unwrap();
+            let meta = zhuqi_app::RequestMeta::default();
+            let v = app.app.enterprise_code(&admin, e, &meta).await.unwrap();
+            let input = zhuqi_app::enterprise_code::BindInput {
+                name: "王经理".into(),
+                phone: format!("1370000{e:04}"),
+                password: "secret-pass1".into(),
+                code: String::new(),
+            };
+            let out = app.app.bind(&v.token, &input, &meta).await.unwrap();
+            let zhuqi_app::enterprise_code::BindOutcome::Pending { request_id } = out else { panic!("{out:?}") };
+            (v.token, request_id)
+        }
+    };
+    let (code_a, binding_a) = code(app.ids.ent_a1).await;
+    // Hot issues straight through the store: A with demand A, B with demand B,
+    // and one more of district A (a fresh demand) for the merge routes.
+    let (_, c) = post(sessions["officer-a"].0.clone(), "/api/v1/demands".into(), new(app.ids.ent_a1)).await;
+    let demand_c = c["id"].as_i64().expect("demand c");
+    let hot = |demand: i64| {
+        let app = &app;
+        async move {
+            let mut tx = app.app.store.begin().await.unwrap();
+            let id = zhuqi_store::hot_issues::insert(&mut tx, "0102", "物流 通行证", app.app.now_ms()).await.unwrap();
+            zhuqi_store::hot_issues::add_members(&mut tx, id, &[demand], app.app.now_ms()).await.unwrap();
+            tx.commit().await.unwrap();
+            id
+        }
+    };
+    let (hot_a, hot_b, hot_merge) = (hot(demand_a).await, hot(demand_b).await, hot(demand_c).await);
+    let (_, binding_b) = code(app.ids.ent_b1).await;
     let t = Fixture {
+        code_a,
+        binding_a,
+        binding_b,
         ids: app.ids,
         demand_a,
         demand_b,
@@ -475,6 +631,9 @@ async fn every_route_answers_every_role_as_documented() {
         visit_b,
         campaign_a,
         campaign_b,
+        hot_a,
+        hot_b,
+        hot_merge,
         app: &app,
     };
     let mut failures = Vec::new();

@@ -361,3 +361,136 @@ async fn the_visit_form_records_once_and_keeps_a_failed_submit() {
         }
     }
 }
+
+/// A multipart record form: the text fields plus `photos` files.
+fn record_form(csrf: &str, fields: &[(&str, &str)], photos: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "zhuqivisitformboundary";
+    let mut body = Vec::new();
+    for (k, v) in [("_csrf", csrf)].iter().chain(fields) {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    for (name, bytes) in photos {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_record_form(
+    t: &TestApp,
+    session: &(String, String),
+    fields: &[(&str, &str)],
+    photos: &[(&str, &[u8])],
+) -> (StatusCode, String, String) {
+    let (ct, body) = record_form(&session.1, fields, photos);
+    let req = Request::post("/visits")
+        .header(header::COOKIE, format!("zhuqi_session={}", session.0))
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap();
+    let (s, h, body) = t.send(req).await;
+    let location = h.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (s, location, String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn get_bytes(t: &TestApp, token: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn a_visit_is_recorded_with_its_photos_and_a_refused_photo_records_nothing() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let session = t.page_session("officer-a").await;
+        let ent = t.ids.ent_a1.to_string();
+        let fields = [
+            ("enterprise_id", ent.as_str()),
+            ("mode", "on_site"),
+            ("started_at", "2026-11-26T09:30"),
+            ("role_confidence", "1"),
+            ("production_status", "normal"),
+            ("key", "photo-1"),
+        ];
+        // A renamed executable among the photos: the whole form is refused, nothing recorded.
+        let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+        let photo = crate::attachments::png_with(b"site");
+        let (s, _, html) = post_record_form(&t, &session, &fields, &[("车间.png", &photo), ("合影.jpg", &exe)]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {html}");
+        assert!(html.contains("合影.jpg") && html.contains("data-testid=\"form-error\""), "{e}: the photo is named");
+        assert_eq!((t.count("visits").await, t.count("attachments").await), (0, 0), "{e}: nothing recorded");
+        // Two good photos (and an empty file input part): recorded together.
+        let second = crate::attachments::png_with(b"gate");
+        let (s, to, html) =
+            post_record_form(&t, &session, &fields, &[("车间.png", &photo), ("大门.png", &second), ("", b"")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{e}: {html}");
+        let id: i64 = to.trim_start_matches("/visits/").split('?').next().unwrap().parse().unwrap();
+        let officer = t.token("officer-a").await;
+        let (s, v) = t.json(Method::GET, &format!("/api/v1/visits/{id}"), Some(&officer), None).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        let names: Vec<&str> =
+            v["attachments"].as_array().unwrap().iter().map(|a| a["file_name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["车间.png", "大门.png"], "{e}");
+        let photo_id = v["attachments"][0]["id"].as_i64().unwrap();
+        // The visit page shows them as images.
+        let req = Request::get(format!("/visits/{id}"))
+            .header(header::COOKIE, format!("zhuqi_session={}", session.0))
+            .body(Body::empty())
+            .unwrap();
+        let (_, _, page) = t.send(req).await;
+        assert!(String::from_utf8_lossy(&page).contains(&format!("<img src=\"/attachments/{photo_id}\"")), "{e}");
+        // One more through the API; listed in order.
+        let req = Request::post(format!("/api/v1/visits/{id}/attachments"))
+            .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+            .header("x-file-name", "%E7%A5%A8%E6%8D%AE.png")
+            .body(Body::from(crate::attachments::png_with(b"receipt")))
+            .unwrap();
+        let (s, _, b) = t.send(req).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}: {}", String::from_utf8_lossy(&b));
+        let (_, l) = t.json(Method::GET, &format!("/api/v1/visits/{id}/attachments"), Some(&officer), None).await;
+        assert_eq!(l["total"], 3, "{e}: {l}");
+        assert_eq!(l["items"][2]["file_name"], "票据.png", "{e}");
+
+        // Who reads the bytes: the author and the district's admin; not another
+        // officer, not another district, not a department handler.
+        let (s, h, bytes) = get_bytes(&t, &officer, &format!("/attachments/{photo_id}")).await;
+        assert_eq!((s, bytes), (StatusCode::OK, photo.clone()), "{e}");
+        assert_eq!(h[header::CONTENT_TYPE], "image/png");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        let (s, _, _) = get_bytes(&t, &t.token("district-a").await, &format!("/attachments/{photo_id}")).await;
+        assert_eq!(s, StatusCode::OK, "{e}: the district admin reads the visit");
+        let (s, _, _) = get_bytes(&t, &t.token("ent-a1").await, &format!("/attachments/{photo_id}")).await;
+        assert_eq!(s, StatusCode::OK, "{e}: the visited enterprise reads its visits");
+        for who in ["officer-a2", "officer-b", "district-b", "handler-t"] {
+            let tok = t.token(who).await;
+            let (s, _, _) = get_bytes(&t, &tok, &format!("/attachments/{photo_id}")).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{e}: {who} may not see the visit's photo");
+            let (s, _, _) = get_bytes(&t, &tok, &format!("/api/v1/visits/{id}/attachments")).await;
+            assert!(s == StatusCode::NOT_FOUND || s == StatusCode::FORBIDDEN, "{e}: {who}: {s}");
+        }
+        // Only the author adds photos, and only within 24 hours.
+        let upload = |tok: String| {
+            Request::post(format!("/api/v1/visits/{id}/attachments"))
+                .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+                .header("x-file-name", "late.png")
+                .body(Body::from(crate::attachments::png_with(b"late")))
+                .unwrap()
+        };
+        let (s, _, _) = t.send(upload(t.token("district-a").await)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}: a reader is not the author");
+        t.clock.advance(chrono::Duration::hours(25));
+        let (s, _, b) = t.send(upload(t.token("officer-a").await)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}: {}", String::from_utf8_lossy(&b));
+        assert!(String::from_utf8_lossy(&b).contains("24"), "{e}: the refusal says why");
+        assert_eq!(t.count("attachments").await, 3, "{e}");
+    }
+}
