@@ -513,20 +513,6 @@ impl App {
         Ok(row)
     }
 
-    /// Uploads a file to a demand (see the module documentation for who may,
-    /// which types and which limits).
-    pub async fn attach_to_demand(
-        &self,
-        actor: &Actor,
-        demand_id: i64,
-        file_name: &str,
-        bytes: &[u8],
-        meta: &RequestMeta,
-    ) -> Result<AttachmentRow> {
-        self.may_attach_to_demand(actor, demand_id, meta).await?;
-        self.attach(actor, Owner::Demand(demand_id), file_name, bytes, meta).await
-    }
-
     /// Checks, stores and records an upload for an owner **the caller has
     /// already authorized the actor for**; audited. Refusals (type, size)
     /// store nothing.
@@ -687,19 +673,34 @@ impl App {
         Ok(())
     }
 
-    /// Uploads a photo or document to a visit (its author, within 24 hours;
-    /// the same types and limits as demands, the per-demand total applying
-    /// per visit).
-    pub async fn attach_to_visit(
+    /// Checks that `actor` may upload to the owner (see
+    /// [`App::may_attach_to_demand`], [`App::may_attach_to_visit`]).
+    pub async fn may_attach_to(&self, actor: &Actor, owner: Owner, meta: &RequestMeta) -> Result<()> {
+        match owner {
+            Owner::Demand(id) => self.may_attach_to_demand(actor, id, meta).await.map(|_| ()),
+            Owner::Visit(id) => self.may_attach_to_visit(actor, id, meta).await,
+        }
+    }
+
+    /// Uploads a file to a demand or a visit, authorizing first.
+    pub async fn attach_to(
         &self,
         actor: &Actor,
-        visit_id: i64,
+        owner: Owner,
         file_name: &str,
         bytes: &[u8],
         meta: &RequestMeta,
     ) -> Result<AttachmentRow> {
-        self.may_attach_to_visit(actor, visit_id, meta).await?;
-        self.attach(actor, Owner::Visit(visit_id), file_name, bytes, meta).await
+        self.may_attach_to(actor, owner, meta).await?;
+        self.attach(actor, owner, file_name, bytes, meta).await
+    }
+
+    /// The attachments of a demand or a visit the actor may read (404 otherwise).
+    pub async fn attachments_of(&self, actor: &Actor, owner: Owner, meta: &RequestMeta) -> Result<Vec<AttachmentRow>> {
+        match owner {
+            Owner::Demand(id) => self.attachments_of_demand(actor, id, meta).await,
+            Owner::Visit(id) => self.attachments_of_visit(actor, id, meta).await,
+        }
     }
 
     /// The attachments of a visit the actor may read (404 otherwise).

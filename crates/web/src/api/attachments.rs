@@ -6,14 +6,14 @@
 //! Upload routes lift axum's body limit; the handlers stop reading as soon
 //! as a file passes the configured per-file limit instead.
 
-use crate::ctx::ApiCtx;
+use crate::ctx::{ApiCtx, Ctx};
 use crate::error::{ApiError, ApiResultExt};
 use crate::AppState;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::Json;
-use zhuqi_app::attachments::AttachmentRow;
+use zhuqi_app::attachments::{AttachmentRow, Owner};
 use zhuqi_app::AppError;
 use zhuqi_domain::FieldError;
 use zhuqi_store::Paged;
@@ -112,6 +112,29 @@ pub async fn read_upload(st: &AppState, req: Request) -> Result<(String, Vec<u8>
     }
 }
 
+/// Authorizes, reads and stores an upload for an owner → 201.
+async fn upload_to(
+    st: &AppState,
+    ctx: &Ctx,
+    owner: Owner,
+    req: Request,
+) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
+    let rid = ctx.meta.request_id.clone();
+    // Scope and role first, so that nobody learns anything by uploading.
+    st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await.api(&rid)?;
+    let (name, bytes) = read_upload(st, req).await.api(&rid)?;
+    let row = st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await.api(&rid)?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// Every attachment of an owner, oldest first, in the list shape.
+async fn list_of(st: &AppState, ctx: &Ctx, owner: Owner) -> Result<Json<Paged<AttachmentOut>>, ApiError> {
+    let rows = st.app.attachments_of(&ctx.actor, owner, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let items: Vec<AttachmentOut> = rows.into_iter().map(AttachmentOut::from).collect();
+    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    Ok(Json(Paged { items, total: n, page: 1, per_page: n.max(1) }))
+}
+
 /// POST /api/v1/demands/{id}/attachments → 201 with the attachment.
 pub async fn upload(
     State(st): State<AppState>,
@@ -119,12 +142,7 @@ pub async fn upload(
     Path(id): Path<i64>,
     req: Request,
 ) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    // Scope and role first, so that nobody learns anything by uploading.
-    st.app.may_attach_to_demand(&ctx.actor, id, &ctx.meta).await.api(&rid)?;
-    let (name, bytes) = read_upload(&st, req).await.api(&rid)?;
-    let row = st.app.attach_to_demand(&ctx.actor, id, &name, &bytes, &ctx.meta).await.api(&rid)?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    upload_to(&st, &ctx, Owner::Demand(id), req).await
 }
 
 /// GET /api/v1/demands/{id}/attachments → every attachment of the demand,
@@ -135,10 +153,7 @@ pub async fn list(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<Paged<AttachmentOut>>, ApiError> {
-    let rows = st.app.attachments_of_demand(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
-    let items: Vec<AttachmentOut> = rows.into_iter().map(AttachmentOut::from).collect();
-    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    Ok(Json(Paged { items, total: n, page: 1, per_page: n.max(1) }))
+    list_of(&st, &ctx, Owner::Demand(id)).await
 }
 
 /// POST /api/v1/visits/{id}/attachments → 201 with the attachment (the
@@ -149,11 +164,7 @@ pub async fn upload_to_visit(
     Path(id): Path<i64>,
     req: Request,
 ) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    st.app.may_attach_to_visit(&ctx.actor, id, &ctx.meta).await.api(&rid)?;
-    let (name, bytes) = read_upload(&st, req).await.api(&rid)?;
-    let row = st.app.attach_to_visit(&ctx.actor, id, &name, &bytes, &ctx.meta).await.api(&rid)?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    upload_to(&st, &ctx, Owner::Visit(id), req).await
 }
 
 /// GET /api/v1/visits/{id}/attachments → the visit's photos and documents,
@@ -163,8 +174,5 @@ pub async fn list_of_visit(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<Paged<AttachmentOut>>, ApiError> {
-    let rows = st.app.attachments_of_visit(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
-    let items: Vec<AttachmentOut> = rows.into_iter().map(AttachmentOut::from).collect();
-    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    Ok(Json(Paged { items, total: n, page: 1, per_page: n.max(1) }))
+    list_of(&st, &ctx, Owner::Visit(id)).await
 }

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
-use zhuqi_app::attachments::{is_inline_image, may_attach};
+use zhuqi_app::attachments::{is_inline_image, may_attach, Owner};
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::display_cst;
 
@@ -100,6 +100,30 @@ pub async fn section(st: &AppState, ctx: &Ctx, demand_id: i64) -> Result<Section
     })
 }
 
+/// Uploads a page form's file to an owner, then back to the owner's page
+/// (`back`) with a message; a refused file is said there, nothing stored.
+async fn upload_to(
+    st: &AppState,
+    ctx: &Ctx,
+    owner: Owner,
+    csrf: Option<&str>,
+    req: Request,
+    back: &str,
+) -> Result<Redirect, PageError> {
+    check_csrf_value(ctx, csrf)?;
+    st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await.page(ctx)?;
+    let res = match read_upload(st, req).await {
+        Ok((name, bytes)) => st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let msg = match res {
+        Ok(()) => ctx.lang.t("saved").to_string(),
+        Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
+        Err(e) => return Err(e).page(ctx),
+    };
+    Ok(Redirect::to(&format!("{back}?msg={}", urlencode(&msg))))
+}
+
 /// POST /demands/{id}/attachments (multipart field `file`; CSRF token in
 /// the query) → back to the demand page with a message.
 pub async fn upload(
@@ -109,18 +133,7 @@ pub async fn upload(
     Query(q): Query<CsrfQuery>,
     req: Request,
 ) -> Result<Redirect, PageError> {
-    check_csrf_value(&ctx, q.csrf.as_deref())?;
-    st.app.may_attach_to_demand(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
-    let res = match read_upload(&st, req).await {
-        Ok((name, bytes)) => st.app.attach_to_demand(&ctx.actor, id, &name, &bytes, &ctx.meta).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    let msg = match res {
-        Ok(()) => ctx.lang.t("saved").to_string(),
-        Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
-        Err(e) => return Err(e).page(&ctx),
-    };
-    Ok(Redirect::to(&format!("/demands/{id}?msg={}", urlencode(&msg))))
+    upload_to(&st, &ctx, Owner::Demand(id), q.csrf.as_deref(), req, &format!("/demands/{id}")).await
 }
 
 /// POST /visits/{id}/attachments (multipart field `file`; CSRF token in
@@ -132,18 +145,7 @@ pub async fn upload_to_visit(
     Query(q): Query<CsrfQuery>,
     req: Request,
 ) -> Result<Redirect, PageError> {
-    check_csrf_value(&ctx, q.csrf.as_deref())?;
-    st.app.may_attach_to_visit(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
-    let res = match read_upload(&st, req).await {
-        Ok((name, bytes)) => st.app.attach_to_visit(&ctx.actor, id, &name, &bytes, &ctx.meta).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    let msg = match res {
-        Ok(()) => ctx.lang.t("saved").to_string(),
-        Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
-        Err(e) => return Err(e).page(&ctx),
-    };
-    Ok(Redirect::to(&format!("/visits/{id}?msg={}", urlencode(&msg))))
+    upload_to(&st, &ctx, Owner::Visit(id), q.csrf.as_deref(), req, &format!("/visits/{id}")).await
 }
 
 /// `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987).

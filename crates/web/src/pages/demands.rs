@@ -254,7 +254,11 @@ pub async fn submit(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
             if created {
                 for (name, bytes) in &files {
                     let Some(bytes) = bytes else { continue };
-                    if let Err(e) = st.app.attach_to_demand(&ctx.actor, row.id, name, bytes, &ctx.meta).await {
+                    if let Err(e) = st
+                        .app
+                        .attach_to(&ctx.actor, zhuqi_app::attachments::Owner::Demand(row.id), name, bytes, &ctx.meta)
+                        .await
+                    {
                         tracing::warn!(demand = row.id, error = %e, "a file of a submitted demand was not stored");
                         failed.push(name.clone());
                     }

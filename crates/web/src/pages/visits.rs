@@ -723,7 +723,11 @@ pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
             let mut failed = Vec::new();
             for (name, bytes) in &photos {
                 let Some(bytes) = bytes else { continue };
-                if let Err(e) = st.app.attach_to_visit(&ctx.actor, row.id, name, bytes, &ctx.meta).await {
+                if let Err(e) = st
+                    .app
+                    .attach_to(&ctx.actor, zhuqi_app::attachments::Owner::Visit(row.id), name, bytes, &ctx.meta)
+                    .await
+                {
                     tracing::warn!(visit = row.id, error = %e, "a photo of a recorded visit was not stored");
                     failed.push(name.clone());
                 }

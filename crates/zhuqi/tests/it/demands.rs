@@ -175,17 +175,22 @@ async fn two_concurrent_transitions_one_wins_and_the_other_gets_409() {
     }
 }
 
+/// A demand submitted and dispatched to the transport department on Monday
+/// 2026-11-23 09:00 (China time); the clock is left there.
+async fn dispatched_on_monday(t: &TestApp) -> i64 {
+    t.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap());
+    let (_, d) = submit(t, &t.token("officer-a").await, t.ids.ent_a1, None).await;
+    let id = d["id"].as_i64().unwrap();
+    let (s, v) = act(t, &t.token("coordinator").await, id, "dispatch", json!({"department_id": t.ids.dept_t})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    id
+}
+
 #[tokio::test]
 async fn the_sweeper_escalates_once_and_catches_up_after_downtime() {
     for e in engines() {
         let t = TestApp::new(e).await;
-        // Monday 2026-11-23 09:00.
-        t.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap());
-        let (_, d) = submit(&t, &t.token("officer-a").await, t.ids.ent_a1, None).await;
-        let id = d["id"].as_i64().unwrap();
-        let coord = t.token("coordinator").await;
-        let sug = json!({"department_id": t.ids.dept_t});
-        act(&t, &coord, id, "dispatch", json!({"department_id": sug["department_id"]})).await;
+        let id = dispatched_on_monday(&t).await;
         // Nobody signs; two weeks of downtime later the sweeper runs twice.
         t.clock.advance(Duration::days(14));
         let first = t.app.sweep().await.unwrap();
@@ -207,12 +212,7 @@ async fn the_sweeper_escalates_once_and_catches_up_after_downtime() {
 async fn a_lapsed_supervision_order_is_raised_once_to_the_head_and_the_admins() {
     for e in engines() {
         let t = TestApp::new(e).await;
-        // Monday 2026-11-23 09:00: dispatched and signed.
-        t.clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap());
-        let (_, d) = submit(&t, &t.token("officer-a").await, t.ids.ent_a1, None).await;
-        let id = d["id"].as_i64().unwrap();
-        let coord = t.token("coordinator").await;
-        act(&t, &coord, id, "dispatch", json!({"department_id": t.ids.dept_t})).await;
+        let id = dispatched_on_monday(&t).await;
         let (s, v) = act(&t, &t.token("handler-t").await, id, "sign", json!({})).await;
         assert_eq!(s, StatusCode::OK, "{e}: {v}");
         // A supervision order (督办单) due in 1 working day: 24:00 Tuesday 11-24.
