@@ -189,6 +189,27 @@ async fn bare(args: &Args, db: String) -> Result<Outcome> {
 async fn writer(args: &Args, db: String, config: Option<WriterConfig>) -> Result<(Outcome, String)> {
     let store = Store::connect(&db).await?;
     bench_table(&store).await?;
+    // SQLite: the writer thread the product uses (rusqlite, cached statements).
+    if let (Some(w), None) = (store.sqlite_writer().cloned(), config) {
+        let before = w.stats();
+        let w2 = w.clone();
+        let o = drive(args, move |client, seq| {
+            let w = w2.clone();
+            async move {
+                let v = format!("{client}-{seq}");
+                let _id: i64 = w
+                    .run(move |c, _deltas| Ok::<_, StoreError>(c.prepare_cached(INSERT)?.query_row([v], |r| r.get(0))?))
+                    .await?;
+                Ok(())
+            }
+        })
+        .await;
+        let after = w.stats();
+        store.close().await;
+        let mut o = o?;
+        o.note = batches(before, after);
+        return Ok((o, "writer thread, batch ≤ 512".into()));
+    }
     let (w, pool) = match config {
         None => (store.writer().clone(), None),
         Some(config) => {
@@ -223,6 +244,15 @@ async fn writer(args: &Args, db: String, config: Option<WriterConfig>) -> Result
     let mut o = o?;
     o.note = batches(before, after);
     Ok((o, label))
+}
+
+/// The counters of the writer the demand path uses on this engine.
+fn demand_writer_stats(store: &Store) -> zhuqi_store::writer::WriterStats {
+    match (store.sqlite_writer(), store.pg_submitter()) {
+        (Some(w), _) => w.stats(),
+        (_, Some(p)) => p.stats(),
+        _ => store.writer().stats(),
+    }
 }
 
 fn batches(before: zhuqi_store::writer::WriterStats, after: zhuqi_store::writer::WriterStats) -> String {
@@ -305,7 +335,7 @@ async fn http_load(args: &Args, addr: SocketAddr, store: &Store) -> Result<Outco
     let clients: Arc<Vec<Mutex<Http>>> = Arc::new((0..args.clients).map(|_| Mutex::new(Http::new(addr))).collect());
     let token = Arc::new(token);
     let enterprises = Arc::new(enterprises);
-    let before = store.writer().stats();
+    let before = demand_writer_stats(store);
     let o = drive(args, move |client, seq| {
         let clients = clients.clone();
         let token = token.clone();
@@ -333,7 +363,7 @@ async fn http_load(args: &Args, addr: SocketAddr, store: &Store) -> Result<Outco
     })
     .await;
     let mut o = o?;
-    o.note = batches(before, store.writer().stats());
+    o.note = batches(before, demand_writer_stats(store));
     Ok(o)
 }
 

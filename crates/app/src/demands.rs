@@ -13,6 +13,7 @@ use zhuqi_domain::demand::{
 };
 use zhuqi_domain::{Actor, FieldError, Role, Scope};
 use zhuqi_store::demands::{self as store, DemandFilter, DemandRow, DemandScope, EventRow, Notification, Projection};
+use zhuqi_store::submit;
 use zhuqi_store::{Conn, Page, Paged};
 
 /// Input of a new demand (API and form).
@@ -263,22 +264,7 @@ impl App {
             if k.len() > 200 {
                 return Err(FieldError::new("Idempotency-Key", "at most 200 characters").into());
             }
-            if let Some(row) = self.idempotent_demand(actor.user_id, k).await? {
-                return Ok((row, false));
-            }
         }
-        // The enterprise must be in the submitter's scope.
-        let ent = {
-            let mut c = self.store.read().await?;
-            zhuqi_store::enterprises::get(&mut c, actor.enterprise_scope(), input.enterprise_id).await?
-        };
-        let Some(ent) = ent else {
-            return Err(FieldError::new(
-                "enterprise_id",
-                format!("no enterprise {} in your scope", input.enterprise_id),
-            )
-            .into());
-        };
         let urgency = match input.urgency.as_deref().unwrap_or("normal") {
             "" | "normal" => Urgency::Normal,
             "urgent" => Urgency::Urgent,
@@ -286,9 +272,10 @@ impl App {
                 return Err(FieldError::new("urgency", format!("urgency is normal or urgent, got '{other}'")).into())
             }
         };
+        // The district comes with the enterprise, found in scope inside the write.
         let new = NewDemand {
-            enterprise_id: ent.id,
-            district_id: ent.district_id,
+            enterprise_id: input.enterprise_id,
+            district_id: 0,
             category_code: input.category.trim().to_string(),
             title: input.title.trim().to_string(),
             description: input.description.trim().to_string(),
@@ -310,77 +297,57 @@ impl App {
             .into());
         };
         let review = catalogue.review_required;
-        let search = crate::search::index_text(&format!("{} {}", new.title, new.description));
-        let engine = self.store.engine();
         let user_id = actor.user_id;
-        let actor_name = actor.username.clone();
-        let (ip, request_id) = (meta.ip.clone(), meta.request_id.clone());
-        let write_key = key.clone();
-        let new_w = new.clone();
-        // One closure = one savepoint in the writer's shared transaction.
-        let outcome = self
-            .store
-            .writer()
-            .run(move |c| {
-                Box::pin(async move {
-                    if let Some(k) = &write_key {
-                        // Re-checked inside the serialised write: two retries racing
-                        // with one key still make one demand.
-                        if let Some(id) = store::idempotent(c, user_id, k).await? {
-                            return Ok::<_, AppError>((id, None));
-                        }
-                    }
-                    let id = store::insert(
-                        c,
-                        engine,
-                        &store::NewDemandRow {
-                            enterprise_id: new_w.enterprise_id,
-                            district_id: new_w.district_id,
-                            category_code: &new_w.category_code,
-                            title: &new_w.title,
-                            description: &new_w.description,
-                            search_text: &search,
-                            channel: channel.as_str(),
-                            urgency: urgency.as_str(),
-                            confidential: new_w.confidential,
-                            status: Status::Submitted.as_str(),
-                            submitted_by: user_id,
-                            submitted_at: now,
-                        },
-                    )
-                    .await?;
-                    let mut state = DemandState::new_submitted(id, &new_w, user_id, now, limits, review);
-                    let event = new_w.submitted_event(user_id, now);
-                    demand::apply(&mut state, &event);
-                    let payload = serde_json::to_string(&event.kind).map_err(json_err)?;
-                    store::append_event(c, id, state.version, now, Some(user_id), event.kind.name(), &payload).await?;
-                    let json = serde_json::to_string(&state).map_err(json_err)?;
-                    store::set_initial_state(c, id, &json, state.version).await?;
-                    crate::metrics::on_submit(c, &state, now).await?;
-                    if let Some(k) = &write_key {
-                        store::remember_key(c, user_id, k, id, now).await?;
-                    }
-                    zhuqi_store::audit::append(
-                        c,
-                        &zhuqi_store::audit::NewAudit {
-                            at: now,
-                            actor_id: Some(user_id),
-                            actor_name: &actor_name,
-                            action: "submit_demand",
-                            target: &format!("demand:{id}"),
-                            outcome: "success",
-                            detail: &format!("enterprise:{}", new_w.enterprise_id),
-                            ip: &ip,
-                            request_id: &request_id,
-                        },
-                    )
-                    .await?;
-                    Ok((id, Some(state.version)))
+        // What is written once the id and the enterprise are known (pure).
+        let build = {
+            let new = new.clone();
+            let search = crate::search::index_text(&format!("{} {}", new.title, new.description));
+            let (actor_name, ip, request_id) = (actor.username.clone(), meta.ip.clone(), meta.request_id.clone());
+            move |id: i64, ent: &submit::EnterpriseInfo| -> Result<submit::Rows> {
+                let new = NewDemand { district_id: ent.district_id, ..new };
+                let mut state = DemandState::new_submitted(id, &new, user_id, now, limits, review);
+                let event = new.submitted_event(user_id, now);
+                demand::apply(&mut state, &event);
+                let facts = zhuqi_domain::metrics::advance(None, &state, &[], None);
+                Ok(submit::Rows {
+                    state_json: serde_json::to_string(&state).map_err(json_err)?,
+                    version: state.version,
+                    event_seq: state.version,
+                    event_kind: event.kind.name(),
+                    event_payload: serde_json::to_string(&event.kind).map_err(json_err)?,
+                    facts,
+                    audit_detail: format!("enterprise:{}", new.enterprise_id),
+                    category_code: new.category_code,
+                    title: new.title,
+                    description: new.description,
+                    search_text: search,
+                    channel: channel.as_str(),
+                    urgency: urgency.as_str(),
+                    confidential: new.confidential,
+                    status: Status::Submitted.as_str(),
+                    submitted_at: now,
+                    audit_actor_name: actor_name,
+                    ip,
+                    request_id,
                 })
-            })
-            .await?;
+            }
+        };
+        let scope = actor.enterprise_scope();
+        let enterprise_id = input.enterprise_id;
+        let outcome = match self.store.sqlite_writer() {
+            // One closure = one savepoint in the writer thread's shared transaction.
+            Some(w) => {
+                let key = key.clone();
+                w.run(move |c, deltas| {
+                    let req = submit::Request { user_id, key: key.as_deref(), enterprise_id, scope };
+                    submit::sqlite(c, deltas, &req, build)
+                })
+                .await?
+            }
+            None => self.submit_postgres(user_id, key.clone(), enterprise_id, scope, build).await?,
+        };
         match outcome {
-            (id, Some(version)) => Ok((
+            submit::Outcome::Created { id, version, enterprise: ent } => Ok((
                 DemandRow {
                     id,
                     enterprise_id: ent.id,
@@ -409,20 +376,58 @@ impl App {
                 },
                 true,
             )),
-            (id, None) => {
+            submit::Outcome::Existing(id) => {
                 let mut c = self.store.read().await?;
-                let row = store::get(&mut c, engine, DemandScope::All { confidential: true }, id)
+                let row = store::get(&mut c, self.store.engine(), DemandScope::All { confidential: true }, id)
                     .await?
                     .ok_or_else(|| AppError::Internal("idempotent demand vanished".into()))?;
                 Ok((row, false))
             }
+            submit::Outcome::NotInScope => {
+                Err(FieldError::new("enterprise_id", format!("no enterprise {} in your scope", input.enterprise_id))
+                    .into())
+            }
         }
     }
 
-    async fn idempotent_demand(&self, user_id: i64, key: &str) -> Result<Option<DemandRow>> {
-        let mut c = self.store.read().await?;
-        let Some(id) = store::idempotent(&mut c, user_id, key).await? else { return Ok(None) };
-        Ok(store::get(&mut c, self.store.engine(), DemandScope::All { confidential: true }, id).await?)
+    /// The PostgreSQL submission: key, enterprise and id in one round trip
+    /// outside the transaction, then the bulk group commit.
+    async fn submit_postgres(
+        &self,
+        user_id: i64,
+        key: Option<String>,
+        enterprise_id: i64,
+        scope: Scope,
+        build: impl FnOnce(i64, &submit::EnterpriseInfo) -> Result<submit::Rows>,
+    ) -> Result<submit::Outcome> {
+        let req = submit::Request { user_id, key: key.as_deref(), enterprise_id, scope };
+        let prepared = {
+            let mut c = self.store.read().await?;
+            submit::pg_prepare(&mut c, &req).await?
+        };
+        let (id, ent) = match prepared {
+            submit::Prepared::Existing(id) => return Ok(submit::Outcome::Existing(id)),
+            submit::Prepared::NotInScope => return Ok(submit::Outcome::NotInScope),
+            submit::Prepared::Fresh { id, enterprise } => (id, enterprise),
+        };
+        let rows = build(id, &ent)?;
+        let version = rows.version;
+        let submitter =
+            self.store.pg_submitter().ok_or_else(|| AppError::Internal("no PostgreSQL submit writer".into()))?;
+        let item = submit::PgItem { user_id, key: key.clone(), enterprise_id, id, district_id: ent.district_id, rows };
+        let written = submitter.submit(item).await;
+        match (written, &key) {
+            (Ok(()), _) => Ok(submit::Outcome::Created { id, version, enterprise: ent }),
+            // A retry with the same key committed first: answer with its demand.
+            (Err(zhuqi_store::StoreError::Unique(_)), Some(k)) => {
+                let mut c = self.store.read().await?;
+                match store::idempotent(&mut c, user_id, k).await? {
+                    Some(id) => Ok(submit::Outcome::Existing(id)),
+                    None => Err(AppError::Conflict("the demand could not be written (a duplicate key)".into())),
+                }
+            }
+            (Err(e), _) => Err(e.into()),
+        }
     }
 
     /// Writes the events and the new projection if the version still

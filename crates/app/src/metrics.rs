@@ -1,5 +1,6 @@
 //! Metrics use cases (issue 6): the aggregate upkeep hooked into the demand
-//! write paths ([`on_submit`], [`on_event`]), the full [`App::rebuild_metrics`],
+//! write paths ([`on_event`]; a new demand's facts go with its submit in
+//! `zhuqi_store::submit`), the full [`App::rebuild_metrics`],
 //! department / district / officer figures scoped by role, the dashboard,
 //! and enterprises' quarterly rating of their officer. Formulas:
 //! `docs/metrics.md` and `zhuqi_domain::metrics`.
@@ -19,13 +20,6 @@ use zhuqi_store::Conn;
 // ---------------------------------------------------------------------------
 // Upkeep: one call per demand write path
 // ---------------------------------------------------------------------------
-
-/// Files a new demand's contribution (the submit path, inside its savepoint).
-pub async fn on_submit(c: &mut Conn, after: &DemandState, now: i64) -> Result<()> {
-    let facts = m::advance(None, after, &[], None);
-    store::apply_change(c, after.id, None, &facts, now).await?;
-    Ok(())
-}
 
 /// Moves a demand's contribution across `events` applied to `before` (the
 /// persist path of `act`, the sweeper and the demo), in the caller's

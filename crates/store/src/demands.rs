@@ -277,17 +277,6 @@ pub async fn insert(c: &mut Conn, engine: Engine, d: &NewDemandRow<'_>) -> Resul
     Ok(id)
 }
 
-/// Writes the first projection of a freshly inserted demand.
-pub async fn set_initial_state(c: &mut Conn, id: i64, state_json: &str, version: i64) -> Result<()> {
-    sqlx::query("UPDATE demands SET state = $1, version = $2 WHERE id = $3")
-        .bind(state_json)
-        .bind(version)
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
-}
-
 /// The projection's columns after a transition.
 #[derive(Debug, Clone)]
 pub struct Projection<'a> {
@@ -411,17 +400,6 @@ pub async fn idempotent(c: &mut Conn, user_id: i64, key: &str) -> Result<Option<
         .bind(key)
         .fetch_optional(&mut *c)
         .await?)
-}
-
-pub async fn remember_key(c: &mut Conn, user_id: i64, key: &str, demand_id: i64, at: i64) -> Result<()> {
-    sqlx::query("INSERT INTO idempotency_keys (user_id, key, demand_id, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(user_id)
-        .bind(key)
-        .bind(demand_id)
-        .bind(at)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
 }
 
 /// Open demands the sweeper looks at: (id, state json, version).

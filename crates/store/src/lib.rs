@@ -21,6 +21,8 @@ pub mod metrics;
 pub mod regions;
 pub mod sessions;
 mod sql;
+pub mod sqlite_writer;
+pub mod submit;
 pub mod users;
 pub mod visits;
 pub mod webhooks;
@@ -54,6 +56,25 @@ pub enum StoreError {
     Db(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An error of the SQLite group-commit writer's own connection.
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+            let msg = msg.clone().unwrap_or_else(|| f.to_string());
+            match f.extended_code {
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return StoreError::Unique(msg)
+                }
+                rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::ForeignKey(msg),
+                _ => {}
+            }
+        }
+        StoreError::Sqlite(e)
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -84,6 +105,10 @@ pub struct Store {
     write: AnyPool,
     engine: Engine,
     writer: writer::Writer,
+    /// SQLite: the group commit on its own thread and connection.
+    sqlite_writer: Option<sqlite_writer::SqliteWriter>,
+    /// PostgreSQL: the bulk group commit of new demands.
+    pg_submitter: Option<submit::PgSubmitter>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -114,6 +139,8 @@ impl Store {
                         .max_connections(n)
                         .min_connections(1)
                         .acquire_timeout(Duration::from_secs(30))
+                        // A local file: no liveness ping on every checkout.
+                        .test_before_acquire(false)
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 // Durable before acknowledged: WAL with a full fsync per commit.
@@ -132,7 +159,18 @@ impl Store {
                 let write = pool(1).connect_with(opts.clone()).await?;
                 let read = pool(8).connect_with(opts).await?;
                 let writer = writer::Writer::spawn(write.clone(), engine, writer::WriterConfig::for_engine(engine));
-                Ok(Self { read, write, engine, writer })
+                let file = {
+                    let mut c = write.acquire().await?;
+                    attachments::sqlite_file(&mut c).await?
+                };
+                if file.is_empty() {
+                    return Err(StoreError::Db(sqlx::Error::Configuration(
+                        "an in-memory SQLite database is not supported: give a file path".into(),
+                    )));
+                }
+                let sqlite_writer =
+                    Some(sqlite_writer::SqliteWriter::spawn(std::path::Path::new(&file), write.clone())?);
+                Ok(Self { read, write, engine, writer, sqlite_writer, pg_submitter: None })
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -141,7 +179,9 @@ impl Store {
                     .connect_with(opts)
                     .await?;
                 let writer = writer::Writer::spawn(pool.clone(), engine, writer::WriterConfig::for_engine(engine));
-                Ok(Self { read: pool.clone(), write: pool, engine, writer })
+                let pg_submitter =
+                    Some(submit::PgSubmitter::spawn(pool.clone(), submit::PG_TASKS, submit::PG_MAX_BATCH));
+                Ok(Self { read: pool.clone(), write: pool, engine, writer, sqlite_writer: None, pg_submitter })
             }
         }
     }
@@ -186,6 +226,18 @@ impl Store {
     /// one transaction with a savepoint per command.
     pub fn writer(&self) -> &writer::Writer {
         &self.writer
+    }
+
+    /// SQLite only: the group commit on its own thread (see
+    /// [`sqlite_writer`]); `None` on PostgreSQL.
+    pub fn sqlite_writer(&self) -> Option<&sqlite_writer::SqliteWriter> {
+        self.sqlite_writer.as_ref()
+    }
+
+    /// PostgreSQL only: the bulk writer of new demands (see
+    /// [`submit::PgSubmitter`]); `None` on SQLite.
+    pub fn pg_submitter(&self) -> Option<&submit::PgSubmitter> {
+        self.pg_submitter.as_ref()
     }
 
     /// A pooled connection for reads.

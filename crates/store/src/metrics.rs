@@ -12,6 +12,7 @@ use crate::sql::Sql;
 use crate::{Conn, Result};
 use serde::Serialize;
 use sqlx::Row;
+use std::collections::BTreeMap;
 use zhuqi_domain::metrics::{Counters, FactKey, Facts, COUNTERS, N};
 
 fn counter_cols(prefix: &str) -> String {
@@ -51,7 +52,31 @@ pub async fn load_facts(c: &mut Conn, demand_id: i64) -> Result<Option<Facts>> {
     }))
 }
 
-async fn save_facts(c: &mut Conn, demand_id: i64, f: &Facts, now: i64) -> Result<()> {
+/// Files a new demand's facts on a rusqlite connection (the SQLite submit).
+pub(crate) fn insert_facts_sqlite(c: &rusqlite::Connection, demand_id: i64, f: &Facts, now: i64) -> Result<()> {
+    use rusqlite::types::Value;
+    let marks = (1..=(8 + N)).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let mut st = c.prepare_cached(&format!(
+        "INSERT INTO metric_facts (demand_id, day, district_id, department_id, category_code, officer_id, reply_wd, \
+         {}, updated_at) VALUES ({marks})",
+        counter_cols("")
+    ))?;
+    let mut p: Vec<Value> = vec![
+        demand_id.into(),
+        f.key.day.into(),
+        f.key.district_id.into(),
+        f.key.department_id.into(),
+        f.key.category_code.clone().into(),
+        f.key.officer_id.into(),
+        f.reply_wd.into(),
+    ];
+    p.extend(f.v.iter().map(|x| Value::from(*x)));
+    p.push(now.into());
+    st.execute(rusqlite::params_from_iter(p))?;
+    Ok(())
+}
+
+pub(crate) async fn save_facts(c: &mut Conn, demand_id: i64, f: &Facts, now: i64) -> Result<()> {
     let mut q = Sql::new(&format!(
         "INSERT INTO metric_facts (demand_id, day, district_id, department_id, category_code, officer_id, reply_wd, \
          {}, updated_at) VALUES (",
@@ -74,50 +99,181 @@ async fn save_facts(c: &mut Conn, demand_id: i64, f: &Facts, now: i64) -> Result
     Ok(())
 }
 
-/// Adds `sign` × the contribution of `f` to the aggregates.
-async fn add_to_aggregates(c: &mut Conn, f: &Facts, sign: i64) -> Result<()> {
-    let upd = COUNTERS.iter().map(|c| format!("{c} = {{t}}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
-    // metric_day
-    let mut q = Sql::new(&format!(
-        "INSERT INTO metric_day (day, district_id, department_id, category_code, {}) VALUES (",
-        counter_cols("")
-    ));
-    q.bind_i(f.key.day).push(", ").bind_i(f.key.district_id).push(", ").bind_i(f.key.department_id).push(", ");
-    q.bind_s(f.key.category_code.clone());
-    for x in f.v {
-        q.push(", ").bind_i(sign * x);
-    }
-    q.push(") ON CONFLICT (day, district_id, department_id, category_code) DO UPDATE SET ");
-    q.push(&upd.replace("{t}", "metric_day"));
-    q.query().execute(&mut *c).await?;
-    // metric_reply_wd
-    if f.reply_wd >= 0 {
-        sqlx::query(
-            "INSERT INTO metric_reply_wd (day, district_id, department_id, wd, n) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (day, district_id, department_id, wd) DO UPDATE SET n = metric_reply_wd.n + excluded.n",
-        )
-        .bind(f.key.day)
-        .bind(f.key.district_id)
-        .bind(f.key.department_id)
-        .bind(f.reply_wd)
-        .bind(sign)
-        .execute(&mut *c)
-        .await?;
-    }
-    // metric_officer_day
-    if f.key.officer_id != 0 {
-        let mut q =
-            Sql::new(&format!("INSERT INTO metric_officer_day (day, officer_id, {}) VALUES (", counter_cols("")));
-        q.bind_i(f.key.day).push(", ").bind_i(f.key.officer_id);
-        for x in f.v {
-            q.push(", ").bind_i(sign * x);
-        }
-        q.push(") ON CONFLICT (officer_id, day) DO UPDATE SET ");
-        q.push(&upd.replace("{t}", "metric_officer_day"));
-        q.query().execute(&mut *c).await?;
-    }
-    Ok(())
+/// Changes to the additive aggregates, summed per key before they are
+/// written: one upsert per key however many demands moved it. The group
+/// commit collects the deltas of a whole batch and writes them once just
+/// before its COMMIT (so concurrent batches lock each hot aggregate row once,
+/// briefly); every other write path flushes its own at once. Keys are kept
+/// sorted, so every transaction locks aggregate rows in the same order (no
+/// deadlocks between batches on PostgreSQL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AggDeltas {
+    /// metric_day: (day, district, department, category).
+    day: BTreeMap<(i64, i64, i64, String), Counters>,
+    /// metric_reply_wd: (day, district, department, wd).
+    reply: BTreeMap<(i64, i64, i64, i64), i64>,
+    /// metric_officer_day: (officer, day).
+    officer: BTreeMap<(i64, i64), Counters>,
 }
+
+fn add_counters(into: &mut Counters, v: &Counters, sign: i64) {
+    for (a, b) in into.iter_mut().zip(v) {
+        *a += sign * b;
+    }
+}
+
+impl AggDeltas {
+    /// Adds `sign` × the contribution of `f`.
+    pub fn add(&mut self, f: &Facts, sign: i64) {
+        let k = &f.key;
+        add_counters(
+            self.day.entry((k.day, k.district_id, k.department_id, k.category_code.clone())).or_insert([0; N]),
+            &f.v,
+            sign,
+        );
+        if f.reply_wd >= 0 {
+            *self.reply.entry((k.day, k.district_id, k.department_id, f.reply_wd)).or_insert(0) += sign;
+        }
+        if k.officer_id != 0 {
+            add_counters(self.officer.entry((k.officer_id, k.day)).or_insert([0; N]), &f.v, sign);
+        }
+    }
+
+    /// Adds every delta of `other`.
+    pub fn merge(&mut self, other: AggDeltas) {
+        for (k, v) in other.day {
+            add_counters(self.day.entry(k).or_insert([0; N]), &v, 1);
+        }
+        for (k, n) in other.reply {
+            *self.reply.entry(k).or_insert(0) += n;
+        }
+        for (k, v) in other.officer {
+            add_counters(self.officer.entry(k).or_insert([0; N]), &v, 1);
+        }
+    }
+
+    /// Drops the keys whose deltas cancelled out.
+    fn prune(&mut self) {
+        self.day.retain(|_, v| v.iter().any(|x| *x != 0));
+        self.reply.retain(|_, n| *n != 0);
+        self.officer.retain(|_, v| v.iter().any(|x| *x != 0));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.day.is_empty() && self.reply.is_empty() && self.officer.is_empty()
+    }
+
+    /// Upserts (day rows, reply rows, officer rows) keys.
+    pub fn len(&self) -> (usize, usize, usize) {
+        (self.day.len(), self.reply.len(), self.officer.len())
+    }
+
+    /// Writes the deltas: one multi-row upsert per table (in chunks).
+    pub async fn flush(mut self, c: &mut Conn) -> Result<()> {
+        self.prune();
+        let upd =
+            |t: &str| COUNTERS.iter().map(|c| format!("{c} = {t}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
+        let day: Vec<_> = self.day.into_iter().collect();
+        for chunk in day.chunks(FLUSH_CHUNK) {
+            let mut q = Sql::new(&format!(
+                "INSERT INTO metric_day (day, district_id, department_id, category_code, {}) VALUES ",
+                counter_cols("")
+            ));
+            for (i, ((d, dist, dept, cat), v)) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind_i(*d).push(", ").bind_i(*dist).push(", ").bind_i(*dept).push(", ").bind_s(cat.clone());
+                for x in v {
+                    q.push(", ").bind_i(*x);
+                }
+                q.push(")");
+            }
+            q.push(" ON CONFLICT (day, district_id, department_id, category_code) DO UPDATE SET ");
+            q.push(&upd("metric_day"));
+            q.query().execute(&mut *c).await?;
+        }
+        let reply: Vec<_> = self.reply.into_iter().collect();
+        for chunk in reply.chunks(FLUSH_CHUNK) {
+            let mut q = Sql::new("INSERT INTO metric_reply_wd (day, district_id, department_id, wd, n) VALUES ");
+            for (i, ((d, dist, dept, wd), n)) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind_i(*d).push(", ").bind_i(*dist).push(", ").bind_i(*dept).push(", ").bind_i(*wd);
+                q.push(", ").bind_i(*n).push(")");
+            }
+            q.push(
+                " ON CONFLICT (day, district_id, department_id, wd) DO UPDATE SET n = metric_reply_wd.n + excluded.n",
+            );
+            q.query().execute(&mut *c).await?;
+        }
+        let officer: Vec<_> = self.officer.into_iter().collect();
+        for chunk in officer.chunks(FLUSH_CHUNK) {
+            let mut q =
+                Sql::new(&format!("INSERT INTO metric_officer_day (day, officer_id, {}) VALUES ", counter_cols("")));
+            for (i, ((officer, d), v)) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind_i(*d).push(", ").bind_i(*officer);
+                for x in v {
+                    q.push(", ").bind_i(*x);
+                }
+                q.push(")");
+            }
+            q.push(" ON CONFLICT (officer_id, day) DO UPDATE SET ");
+            q.push(&upd("metric_officer_day"));
+            q.query().execute(&mut *c).await?;
+        }
+        Ok(())
+    }
+
+    /// [`AggDeltas::flush`] on a rusqlite connection (the SQLite group
+    /// commit), one cached upsert statement per row.
+    pub fn flush_sqlite(mut self, c: &rusqlite::Connection) -> Result<()> {
+        use rusqlite::types::Value;
+        self.prune();
+        let upd =
+            |t: &str| COUNTERS.iter().map(|c| format!("{c} = {t}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
+        let marks = |n: usize| (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        if !self.day.is_empty() {
+            let mut st = c.prepare_cached(&format!(
+                "INSERT INTO metric_day (day, district_id, department_id, category_code, {}) VALUES ({}) \
+                 ON CONFLICT (day, district_id, department_id, category_code) DO UPDATE SET {}",
+                counter_cols(""),
+                marks(4 + N),
+                upd("metric_day")
+            ))?;
+            for ((d, dist, dept, cat), v) in self.day {
+                let mut p: Vec<Value> = vec![d.into(), dist.into(), dept.into(), cat.into()];
+                p.extend(v.iter().map(|x| Value::from(*x)));
+                st.execute(rusqlite::params_from_iter(p))?;
+            }
+        }
+        if !self.reply.is_empty() {
+            let mut st = c.prepare_cached(
+                "INSERT INTO metric_reply_wd (day, district_id, department_id, wd, n) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (day, district_id, department_id, wd) DO UPDATE SET n = metric_reply_wd.n + excluded.n",
+            )?;
+            for ((d, dist, dept, wd), n) in self.reply {
+                st.execute(rusqlite::params![d, dist, dept, wd, n])?;
+            }
+        }
+        if !self.officer.is_empty() {
+            let mut st = c.prepare_cached(&format!(
+                "INSERT INTO metric_officer_day (day, officer_id, {}) VALUES ({}) \
+                 ON CONFLICT (officer_id, day) DO UPDATE SET {}",
+                counter_cols(""),
+                marks(2 + N),
+                upd("metric_officer_day")
+            ))?;
+            for ((officer, d), v) in self.officer {
+                let mut p: Vec<Value> = vec![d.into(), officer.into()];
+                p.extend(v.iter().map(|x| Value::from(*x)));
+                st.execute(rusqlite::params_from_iter(p))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Rows per multi-row upsert (30 binds each; well under both engines' limits).
+const FLUSH_CHUNK: usize = 500;
 
 /// Moves a demand's contribution from `old` to `new` (nothing when equal)
 /// and files `new`. Run it inside the transaction that writes the events.
@@ -125,10 +281,12 @@ pub async fn apply_change(c: &mut Conn, demand_id: i64, old: Option<&Facts>, new
     if old == Some(new) {
         return Ok(());
     }
+    let mut d = AggDeltas::default();
     if let Some(o) = old {
-        add_to_aggregates(c, o, -1).await?;
+        d.add(o, -1);
     }
-    add_to_aggregates(c, new, 1).await?;
+    d.add(new, 1);
+    d.flush(c).await?;
     save_facts(c, demand_id, new, now).await
 }
 

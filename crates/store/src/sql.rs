@@ -46,6 +46,25 @@ impl Sql {
         self.bind(Val::S(v.into()))
     }
 
+    /// Adds a bind without writing it; returns its placeholder (`$n`), to
+    /// use one value at several places.
+    pub fn mark_i(&mut self, v: i64) -> String {
+        self.binds.push(Val::I(v));
+        format!("${}", self.binds.len())
+    }
+
+    /// The binds as rusqlite values (SQLite numbers `$n` in order of first
+    /// appearance, which is the order they were bound in).
+    pub fn sqlite_values(&self) -> Vec<rusqlite::types::Value> {
+        self.binds
+            .iter()
+            .map(|b| match b {
+                Val::I(i) => rusqlite::types::Value::Integer(*i),
+                Val::S(s) => rusqlite::types::Value::Text(s.clone()),
+            })
+            .collect()
+    }
+
     /// A new statement `prefix` + this one's text, with the same binds (for
     /// running a count and a page over one WHERE clause).
     pub fn prefixed(&self, prefix: &str) -> Sql {

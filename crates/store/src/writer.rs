@@ -39,6 +39,7 @@
 //! waiting before the command started is skipped. A command that panics
 //! fails alone (its caller gets an error), the writer goes on.
 
+use crate::metrics::AggDeltas;
 use crate::{Conn, Engine, StoreError};
 use sqlx::{AnyPool, Connection, Executor};
 use std::future::Future;
@@ -169,6 +170,20 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        self.run_with_deltas(move |c| Box::pin(async move { f(c).await.map(|v| (v, AggDeltas::default())) })).await
+    }
+
+    /// Like [`Writer::run`], for a command that also changes the metric
+    /// aggregates: it returns its [`AggDeltas`] instead of writing them, and
+    /// the batch writes the deltas of all its successful commands at once,
+    /// summed per key, just before the COMMIT (a failed command's deltas are
+    /// dropped with its savepoint).
+    pub async fn run_with_deltas<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, AggDeltas), E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         if self.queue.send(Box::new(Pending { f, reply })).await.is_err() {
             return Err(E::from(gone()));
@@ -199,14 +214,14 @@ impl Writer {
 
 /// The error of a caller whose command was dropped unanswered: the writer
 /// stopped (runtime shutting down) or the command panicked.
-fn gone() -> StoreError {
+pub(crate) fn gone() -> StoreError {
     StoreError::Db(sqlx::Error::WorkerCrashed)
 }
 
 /// The error given to each caller of a batch that failed as a whole
 /// (`StoreError` is not `Clone`: constraint errors keep their kind, the
 /// rest their message).
-fn batch_error(e: &StoreError) -> StoreError {
+pub(crate) fn batch_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Unique(m) => StoreError::Unique(m.clone()),
         StoreError::ForeignKey(m) => StoreError::ForeignKey(m.clone()),
@@ -225,10 +240,12 @@ trait Command: Send {
 }
 
 /// Answers the caller: `None` when the batch committed, else the batch's error.
-type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+pub(crate) type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
 struct Executed {
     ok: bool,
+    /// The command's aggregate deltas (empty when it failed).
+    deltas: AggDeltas,
     answer: Answer,
 }
 
@@ -239,7 +256,7 @@ struct Pending<T, E, F> {
 
 impl<T, E, F> Command for Pending<T, E, F>
 where
-    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, AggDeltas), E>> + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
 {
@@ -250,7 +267,10 @@ where
     fn execute<'c>(self: Box<Self>, conn: &'c mut Conn) -> BoxFuture<'c, Executed> {
         let Pending { f, reply } = *self;
         Box::pin(async move {
-            let result = f(conn).await;
+            let (result, deltas) = match f(conn).await {
+                Ok((v, d)) => (Ok(v), d),
+                Err(e) => (Err(e), AggDeltas::default()),
+            };
             let ok = result.is_ok();
             let answer: Answer = Box::new(move |batch: Option<&StoreError>| {
                 let result = match (result, batch) {
@@ -260,7 +280,7 @@ where
                 // The caller may have stopped waiting; the outcome stands anyway.
                 let _ = reply.send(result);
             });
-            Executed { ok, answer }
+            Executed { ok, deltas, answer }
         })
     }
 
@@ -360,6 +380,7 @@ async fn execute(
     // The statements closing the previous savepoint and opening the next go
     // in one round trip.
     let mut previous_ok = None;
+    let mut deltas = AggDeltas::default();
     while pending.len() > 0 {
         let open = match previous_ok {
             None => "SAVEPOINT c",
@@ -373,8 +394,11 @@ async fn execute(
             Err(_) => None,
         };
         previous_ok = Some(match executed {
-            Some(executed) => {
+            Some(mut executed) => {
                 let ok = executed.ok;
+                if ok {
+                    deltas.merge(std::mem::take(&mut executed.deltas));
+                }
                 done.push(executed);
                 ok
             }
@@ -393,6 +417,10 @@ async fn execute(
     };
     if let Some(close) = close {
         (&mut *tx).execute(close).await?;
+    }
+    // Every successful command's aggregate changes, one upsert per key.
+    if !deltas.is_empty() {
+        deltas.flush(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -130,6 +130,73 @@ async fn a_retried_submission_with_the_same_idempotency_key_returns_the_same_dem
     }
 }
 
+/// Many submissions at once go through the group commit together (on
+/// PostgreSQL in one bulk statement): every one is written whole, retries
+/// racing with one key make one demand, an out-of-scope one fails alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submissions_are_each_written_whole_and_racing_retries_make_one_demand() {
+    for e in engines() {
+        let t = std::sync::Arc::new(TestApp::new(e).await);
+        let officer = t.token("officer-a").await;
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let (t, tok) = (t.clone(), officer.clone());
+            // Ten retries share the key "same"; one in ten is for an enterprise out of scope.
+            let key = if i % 6 == 0 { "same".to_string() } else { format!("k{i}") };
+            let ent = if i % 10 == 7 { t.ids.ent_b1 } else { t.ids.ent_a1 };
+            tasks.push(tokio::spawn(async move { (i, ent, submit(&t, &tok, ent, Some(&key)).await) }));
+        }
+        let (mut created, mut same_ids, mut refused) = (Vec::new(), std::collections::BTreeSet::new(), 0);
+        for task in tasks {
+            let (i, ent, (s, v)) = task.await.unwrap();
+            if ent == t.ids.ent_b1 {
+                assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {v}");
+                assert_eq!(v["error"]["field"], "enterprise_id", "{e}");
+                refused += 1;
+                continue;
+            }
+            assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{e} #{i}: {s} {v}");
+            let id = v["id"].as_i64().unwrap();
+            if i % 6 == 0 {
+                same_ids.insert(id);
+            }
+            if s == StatusCode::CREATED {
+                created.push(id);
+            }
+        }
+        assert_eq!(refused, 6, "{e}");
+        assert_eq!(same_ids.len(), 1, "{e}: every retry with one key got the same demand");
+        // 54 in scope: 10 share one key, so 45 demands.
+        assert_eq!(created.len(), 45, "{e}");
+        assert_eq!(t.count("demands").await, 45, "{e}");
+        for table in ["demand_events", "metric_facts"] {
+            assert_eq!(t.count(table).await, 45, "{e}: {table}");
+        }
+        assert_eq!(t.count("idempotency_keys").await, 45, "{e}");
+        let mut c = t.app.store.read().await.unwrap();
+        let audited: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'submit_demand' AND outcome = 'success'")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+        assert_eq!(audited, 45, "{e}");
+        let received: i64 = sqlx::query_scalar("SELECT CAST(SUM(received) AS BIGINT) FROM metric_day")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(received, 45, "{e}: the batch's aggregate deltas were written once each");
+        drop(c);
+        // Each is readable with its timeline and found by full-text search.
+        let (s, v) = t.json(Method::GET, &format!("/api/v1/demands/{}", created[0]), Some(&officer), None).await;
+        assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        let (s, v) = t
+            .json(Method::GET, "/api/v1/demands?q=%E9%80%9A%E8%A1%8C%E8%AF%81&per_page=100", Some(&officer), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        assert_eq!(v["total"], 45, "{e}: {v}");
+    }
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
     for e in engines() {
