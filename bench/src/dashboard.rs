@@ -88,6 +88,12 @@ fn pcts(mut v: Vec<Duration>) -> (f64, f64) {
     (ms(at(50)), ms(at(99)))
 }
 
+/// mimalloc: the request path allocates many small short-lived buffers
+/// (HTTP, JSON, SQL rows); glibc's malloc spent ~10 % of the CPU of a
+/// create in `malloc_consolidate` / `unlink_chunk` (perf, `bench/README.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let args = Args::parse();
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args))

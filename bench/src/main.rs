@@ -74,6 +74,12 @@ enum Phase {
 
 const INSERT: &str = "INSERT INTO bench (v) VALUES ($1) RETURNING id";
 
+/// mimalloc: the request path allocates many small short-lived buffers
+/// (HTTP, JSON, SQL rows); glibc's malloc spent ~10 % of the CPU of a
+/// create in `malloc_consolidate` / `unlink_chunk` (perf, `bench/README.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let args = Args::parse();
     if args.clients == 0 || args.seconds == 0 {

@@ -46,13 +46,6 @@ impl Sql {
         self.bind(Val::S(v.into()))
     }
 
-    /// Adds a bind without writing it; returns its placeholder (`$n`), to
-    /// use one value at several places.
-    pub fn mark_i(&mut self, v: i64) -> String {
-        self.binds.push(Val::I(v));
-        format!("${}", self.binds.len())
-    }
-
     /// The binds as rusqlite values (SQLite numbers `$n` in order of first
     /// appearance, which is the order they were bound in).
     pub fn sqlite_values(&self) -> Vec<rusqlite::types::Value> {

@@ -10,7 +10,7 @@
 //!   enterprise in scope and the new id from the sequence, in ONE round
 //!   trip on any pooled connection), then [`PgSubmitter`]: a whole batch of
 //!   demands with their events, facts, keys and audit lines in ONE statement
-//!   (data-modifying CTEs with multi-row VALUES) and one COMMIT.
+//!   (data-modifying CTEs over `json_to_recordset`) and one COMMIT.
 //!
 //! In both, the metric aggregates are not written here: the command adds its
 //! facts to the batch's [`AggDeltas`], written once per key per commit.
@@ -284,14 +284,14 @@ struct Counters {
 /// relations and firing triggers than on the rows themselves (measured:
 /// with one statement per demand the server took ~750 µs of CPU per create).
 /// So a task takes up to `max_batch` prepared submissions and writes them in
-/// ONE transaction with ONE statement — a chain of data-modifying CTEs with
-/// a multi-row VALUES list per table — then the batch's aggregate deltas
+/// ONE transaction with ONE statement — a chain of data-modifying CTEs over
+/// the batch passed as one JSON parameter — then the batch's aggregate deltas
 /// (one upsert per key, keys sorted) and one COMMIT; every caller is answered
 /// after it. If that statement or the COMMIT fails (a retry racing with its
 /// first attempt on an idempotency key, say), the batch is rolled back and
 /// each submission is written again on its own, so one bad submission never
-/// fails the others. Several tasks share the queue, each with its own
-/// connection per batch.
+/// fails the others. The tasks ([`PG_TASKS`]) share the queue, each with its
+/// own connection per batch.
 #[derive(Clone)]
 pub struct PgSubmitter {
     queue: mpsc::Sender<Queued>,
@@ -304,10 +304,14 @@ impl std::fmt::Debug for PgSubmitter {
     }
 }
 
-/// Bulk writer tasks on PostgreSQL (measured with `zhuqi-bench`, see
-/// `bench/README.md`).
-pub const PG_TASKS: usize = 4;
-/// Most submissions per statement (≈ 70 binds each, far under 65 535).
+/// Bulk writer tasks on PostgreSQL. One: every new demand adds to the same
+/// few aggregate rows (today × district × category), which a batch locks
+/// from its flush to its COMMIT, so parallel batches mostly wait for each
+/// other; one task makes larger batches instead. Measured with
+/// `zhuqi-bench` at 64 clients: 1 task 3 084/s (32 per commit), 2 tasks
+/// 2 738/s (17), 4 tasks 2 427/s (10); see `bench/README.md`.
+pub const PG_TASKS: usize = 1;
+/// Most submissions per statement.
 pub const PG_MAX_BATCH: usize = 64;
 
 impl PgSubmitter {
@@ -400,7 +404,8 @@ async fn run_pg_batch(pool: &AnyPool, batch: Vec<Queued>, counters: &Counters) {
 async fn write_bulk(conn: &mut Conn, items: &[&PgItem]) -> Result<()> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
-    bulk_statement(items).query().execute(&mut *tx).await?;
+    let written: i64 = sqlx::query_scalar(bulk_sql()).bind(bulk_json(items)?).fetch_one(&mut *tx).await?;
+    debug_assert_eq!(written, items.len() as i64);
     let mut deltas = AggDeltas::default();
     for it in items {
         deltas.add(&it.rows.facts, 1);
@@ -410,66 +415,113 @@ async fn write_bulk(conn: &mut Conn, items: &[&PgItem]) -> Result<()> {
     Ok(())
 }
 
-fn bulk_statement(items: &[&PgItem]) -> Sql {
-    let mut q = Sql::new(
-        "WITH d AS (INSERT INTO demands (id, enterprise_id, district_id, category_code, title, description, \
-         search_text, channel, urgency, confidential, status, submitted_by, submitted_at, state, version, updated_at) \
-         VALUES ",
-    );
-    let mut marks = Vec::with_capacity(items.len());
-    for (n, it) in items.iter().enumerate() {
-        let r = &it.rows;
-        q.push(if n == 0 { "(" } else { ", (" });
-        let id = q.mark_i(it.id);
-        let user = q.mark_i(it.user_id);
-        let at = q.mark_i(r.submitted_at);
-        q.push(&format!("{id}, ")).bind_i(it.enterprise_id).push(", ").bind_i(it.district_id).push(", ");
-        q.bind_s(r.category_code.clone()).push(", ").bind_s(r.title.clone()).push(", ");
-        q.bind_s(r.description.clone()).push(", ").bind_s(r.search_text.clone()).push(", ");
-        q.bind_s(r.channel).push(", ").bind_s(r.urgency).push(", ").bind_i(i64::from(r.confidential));
-        q.push(", ").bind_s(r.status).push(&format!(", {user}, {at}, ")).bind_s(r.state_json.clone());
-        q.push(", ").bind_i(r.version).push(&format!(", {at})"));
-        marks.push((id, user, at));
-    }
-    q.push("), ev AS (INSERT INTO demand_events (demand_id, seq, at, actor_id, kind, payload) VALUES ");
-    for (n, (it, (id, user, at))) in items.iter().zip(&marks).enumerate() {
-        q.push(if n == 0 { "(" } else { ", (" }).push(&format!("{id}, ")).bind_i(it.rows.event_seq);
-        q.push(&format!(", {at}, {user}, ")).bind_s(it.rows.event_kind).push(", ");
-        q.bind_s(it.rows.event_payload.clone()).push(")");
-    }
-    q.push(&format!(
-        "), fa AS (INSERT INTO metric_facts (demand_id, day, district_id, department_id, category_code, officer_id, \
-         reply_wd, {}, updated_at) VALUES ",
-        COUNTERS.join(", ")
-    ));
-    for (n, (it, (id, _, at))) in items.iter().zip(&marks).enumerate() {
-        let f = &it.rows.facts;
-        q.push(if n == 0 { "(" } else { ", (" }).push(&format!("{id}, "));
-        q.bind_i(f.key.day).push(", ").bind_i(f.key.district_id).push(", ").bind_i(f.key.department_id).push(", ");
-        q.bind_s(f.key.category_code.clone()).push(", ").bind_i(f.key.officer_id).push(", ").bind_i(f.reply_wd);
-        for x in f.v {
-            q.push(", ").bind_i(x);
-        }
-        q.push(&format!(", {at})"));
-    }
-    q.push(")");
-    let keyed: Vec<_> = items.iter().zip(&marks).filter(|(it, _)| it.key.is_some()).collect();
-    if !keyed.is_empty() {
-        q.push(", k AS (INSERT INTO idempotency_keys (user_id, key, demand_id, created_at) VALUES ");
-        for (n, (it, (id, user, at))) in keyed.into_iter().enumerate() {
-            q.push(if n == 0 { "(" } else { ", (" }).push(&format!("{user}, "));
-            q.bind_s(it.key.clone().unwrap_or_default()).push(&format!(", {id}, {at})"));
-        }
-        q.push(")");
-    }
-    q.push(", a AS (INSERT INTO audit_log (at, actor_id, actor_name, action, target, outcome, detail, ip, request_id) VALUES ");
-    for (n, (it, (_, user, at))) in items.iter().zip(&marks).enumerate() {
-        let r = &it.rows;
-        q.push(if n == 0 { "(" } else { ", (" }).push(&format!("{at}, {user}, "));
-        q.bind_s(r.audit_actor_name.clone()).push(", ").bind_s(AUDIT_ACTION).push(", ");
-        q.bind_s(format!("demand:{}", it.id)).push(", 'success', ").bind_s(r.audit_detail.clone()).push(", ");
-        q.bind_s(r.ip.clone()).push(", ").bind_s(r.request_id.clone()).push(")");
-    }
-    q.push(") SELECT 1");
-    q
+/// One submission as a JSON record of [`bulk_sql`]'s `x`.
+#[derive(serde::Serialize)]
+struct BulkRow<'a> {
+    id: i64,
+    enterprise_id: i64,
+    district_id: i64,
+    category_code: &'a str,
+    title: &'a str,
+    description: &'a str,
+    search_text: &'a str,
+    channel: &'a str,
+    urgency: &'a str,
+    confidential: i64,
+    status: &'a str,
+    user_id: i64,
+    at: i64,
+    state: &'a str,
+    version: i64,
+    event_seq: i64,
+    event_kind: &'a str,
+    event_payload: &'a str,
+    key: Option<&'a str>,
+    actor_name: &'a str,
+    detail: &'a str,
+    ip: &'a str,
+    request_id: &'a str,
+    f_day: i64,
+    f_district: i64,
+    f_department: i64,
+    f_category: &'a str,
+    f_officer: i64,
+    f_reply_wd: i64,
+    f_v: &'a [i64],
+}
+
+/// The one bulk statement: the batch travels as ONE JSON parameter
+/// (`json_to_recordset`), so the text is the same whatever the batch size —
+/// one prepared statement per connection, planned once — and PostgreSQL
+/// decodes one value instead of ~70 per submission.
+fn bulk_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let counters = COUNTERS.join(", ");
+        let values = (1..=COUNTERS.len()).map(|i| format!("f_v[{i}]")).collect::<Vec<_>>().join(", ");
+        format!(
+            "WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS r(id bigint, enterprise_id bigint, \
+             district_id bigint, category_code text, title text, description text, search_text text, channel text, \
+             urgency text, confidential bigint, status text, user_id bigint, at bigint, state text, version bigint, \
+             event_seq bigint, event_kind text, event_payload text, key text, actor_name text, detail text, ip text, \
+             request_id text, f_day bigint, f_district bigint, f_department bigint, f_category text, f_officer bigint, \
+             f_reply_wd bigint, f_v bigint[])), \
+             d AS (INSERT INTO demands (id, enterprise_id, district_id, category_code, title, description, search_text, \
+             channel, urgency, confidential, status, submitted_by, submitted_at, state, version, updated_at) \
+             SELECT id, enterprise_id, district_id, category_code, title, description, search_text, channel, urgency, \
+             confidential, status, user_id, at, state, version, at FROM x), \
+             ev AS (INSERT INTO demand_events (demand_id, seq, at, actor_id, kind, payload) \
+             SELECT id, event_seq, at, user_id, event_kind, event_payload FROM x), \
+             fa AS (INSERT INTO metric_facts (demand_id, day, district_id, department_id, category_code, officer_id, \
+             reply_wd, {counters}, updated_at) \
+             SELECT id, f_day, f_district, f_department, f_category, f_officer, f_reply_wd, {values}, at FROM x), \
+             k AS (INSERT INTO idempotency_keys (user_id, key, demand_id, created_at) \
+             SELECT user_id, key, id, at FROM x WHERE key IS NOT NULL), \
+             a AS (INSERT INTO audit_log (at, actor_id, actor_name, action, target, outcome, detail, ip, request_id) \
+             SELECT at, user_id, actor_name, '{AUDIT_ACTION}', 'demand:' || id, 'success', detail, ip, request_id FROM x) \
+             SELECT COUNT(*) FROM x"
+        )
+    })
+}
+
+fn bulk_json(items: &[&PgItem]) -> Result<String> {
+    let rows: Vec<BulkRow<'_>> = items
+        .iter()
+        .map(|it| {
+            let (r, f) = (&it.rows, &it.rows.facts);
+            BulkRow {
+                id: it.id,
+                enterprise_id: it.enterprise_id,
+                district_id: it.district_id,
+                category_code: &r.category_code,
+                title: &r.title,
+                description: &r.description,
+                search_text: &r.search_text,
+                channel: r.channel,
+                urgency: r.urgency,
+                confidential: i64::from(r.confidential),
+                status: r.status,
+                user_id: it.user_id,
+                at: r.submitted_at,
+                state: &r.state_json,
+                version: r.version,
+                event_seq: r.event_seq,
+                event_kind: r.event_kind,
+                event_payload: &r.event_payload,
+                key: it.key.as_deref(),
+                actor_name: &r.audit_actor_name,
+                detail: &r.audit_detail,
+                ip: &r.ip,
+                request_id: &r.request_id,
+                f_day: f.key.day,
+                f_district: f.key.district_id,
+                f_department: f.key.department_id,
+                f_category: &f.key.category_code,
+                f_officer: f.key.officer_id,
+                f_reply_wd: f.reply_wd,
+                f_v: &f.v,
+            }
+        })
+        .collect();
+    serde_json::to_string(&rows).map_err(|e| StoreError::Db(sqlx::Error::Encode(Box::new(e))))
 }

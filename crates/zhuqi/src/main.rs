@@ -126,6 +126,12 @@ struct ExportArgs {
     as_user: String,
 }
 
+/// mimalloc: the request path allocates many small short-lived buffers
+/// (HTTP, JSON, SQL rows); glibc's malloc spent ~10 % of the CPU of a
+/// create in `malloc_consolidate` / `unlink_chunk` (perf, `bench/README.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match run(cli) {
