@@ -14,14 +14,27 @@
 //!                    takes ≤ max_batch, then the           BEGIN IMMEDIATE
 //!                    store's write connection as a          SAVEPOINT / command / RELEASE …
 //!                    lock (fair FIFO with Store::begin)     aggregate deltas, once per key
-//!                                                           COMMIT → answers every caller
+//!                                                           COMMIT ──answers──▶ syncer thread:
+//!                                                                               fsync(WAL), answer
 //! ```
 //!
 //! The store's sqlx write pool has one connection; the batcher holds it while
 //! the thread writes, so the thread and [`crate::Store::begin`] callers take
 //! turns as the single writer of the database (no `SQLITE_BUSY` between the
-//! two connections). `synchronous = FULL`: the COMMIT is durable before
-//! anyone is answered.
+//! two connections).
+//!
+//! Durable before answered, with the fsync off the writer's path: the
+//! writer's connection commits with `synchronous = NORMAL` (the WAL frames
+//! are written, not yet flushed) and hands the batch's answers to a syncer
+//! thread, which fsyncs the WAL file and only then answers them; meanwhile
+//! the writer already runs the next batch, and every batch committed during
+//! one fsync shares the next. A caller's `Ok` therefore still means its
+//! writes are on disk: the fsync of the WAL after its COMMIT covers every
+//! frame written before it (checkpoints, for their part, sync the WAL before
+//! copying it into the database). What changes is visibility: a committed
+//! batch can be read by others a few milliseconds before its callers are
+//! answered; if the machine loses power in between, those unanswered writes
+//! may be lost, but nothing acknowledged is.
 //!
 //! Rules for a command: a plain synchronous closure over the connection; it
 //! must not end the transaction (no COMMIT / ROLLBACK; `SAVEPOINT`s are fine)
@@ -79,13 +92,38 @@ impl SqliteWriter {
     /// store's write pool (one connection).
     pub fn spawn(path: &Path, lock: AnyPool) -> Result<Self> {
         let conn = Connection::open(path)?;
-        // temp_store = MEMORY: the savepoints' sub-journals stay in memory
-        // (in a file they cost a write per page per command); a large page
-        // cache keeps the hot b-tree pages of the batch's tables.
+        // synchronous = NORMAL: the COMMIT writes the WAL frames without
+        // waiting for the disk; the syncer thread makes them durable (see
+        // the module doc) before anyone is answered. temp_store = MEMORY: the
+        // savepoints' sub-journals stay in memory (in a file they cost a write
+        // per page per command); a large page cache keeps the hot b-tree
+        // pages of the batch's tables.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
              PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
         )?;
+        let mut wal = WalFile::new(format!("{}-wal", path.display()).into());
+        let (to_syncer, committed) = std::sync::mpsc::channel::<Vec<Answer>>();
+        std::thread::Builder::new()
+            .name("zhuqi-sqlite-sync".into())
+            .spawn(move || {
+                while let Ok(first) = committed.recv() {
+                    // Every batch committed meanwhile shares this fsync.
+                    let mut answers = first;
+                    while let Ok(more) = committed.try_recv() {
+                        answers.extend(more);
+                    }
+                    match wal.sync() {
+                        Ok(()) => answers.into_iter().for_each(|a| a(None)),
+                        Err(e) => {
+                            tracing::error!(error = %e, "fsync of the WAL failed: the last batches may not be durable");
+                            let e = StoreError::Db(sqlx::Error::Io(e));
+                            answers.into_iter().for_each(|a| a(Some(&e)));
+                        }
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let counters = Arc::new(Counters::default());
         let (queue, mut rx) = mpsc::channel::<Box<dyn SyncCommand>>(QUEUE);
@@ -95,8 +133,13 @@ impl SqliteWriter {
             .name("zhuqi-sqlite-writer".into())
             .spawn(move || {
                 while let Ok((batch, finished)) = from_batcher.recv() {
-                    run_batch(&conn, batch, &c);
+                    let answers = run_batch(&conn, batch, &c);
+                    // Committed: the write lock goes back at once, the
+                    // callers are answered by the syncer after the fsync.
                     let _ = finished.send(());
+                    if !answers.is_empty() && to_syncer.send(answers).is_err() {
+                        tracing::error!("the WAL syncer stopped; callers are left unanswered");
+                    }
                 }
             })
             .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
@@ -245,10 +288,12 @@ fn exec(conn: &Connection, sql: &str) -> Result<()> {
     Ok(())
 }
 
-fn run_batch(conn: &Connection, batch: Vec<Box<dyn SyncCommand>>, counters: &Counters) {
+/// Runs a batch; returns the answers to give once its COMMIT is durable
+/// (empty when the batch failed: its callers are answered at once).
+fn run_batch(conn: &Connection, batch: Vec<Box<dyn SyncCommand>>, counters: &Counters) -> Vec<Answer> {
     let batch: Vec<_> = batch.into_iter().filter(|c| !c.abandoned()).collect();
     if batch.is_empty() {
-        return;
+        return Vec::new();
     }
     let n = batch.len() as u64;
     let mut pending = batch.into_iter();
@@ -257,9 +302,7 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn SyncCommand>>, counters: &Cou
         Ok(()) => {
             counters.batches.fetch_add(1, Ordering::Relaxed);
             counters.commands.fetch_add(n, Ordering::Relaxed);
-            for d in done {
-                (d.answer)(None);
-            }
+            done.into_iter().map(|d| d.answer).collect()
         }
         Err(e) => {
             tracing::warn!(error = %e, commands = n, "write batch failed, nothing of it committed");
@@ -273,8 +316,46 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn SyncCommand>>, counters: &Cou
                 (d.answer)(Some(&e));
             }
             pending.for_each(|c| c.refuse(&e));
+            Vec::new()
         }
     }
+}
+
+/// The WAL file, opened by the syncer to fsync it. fsync acts on the file,
+/// whichever descriptor asks; the file is reopened if it was replaced (it
+/// is not while the writer's connection keeps the database open).
+struct WalFile {
+    path: std::path::PathBuf,
+    open: Option<(std::fs::File, u64)>,
+}
+
+impl WalFile {
+    fn new(path: std::path::PathBuf) -> Self {
+        Self { path, open: None }
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        let id = file_id(&std::fs::metadata(&self.path)?);
+        if self.open.as_ref().map(|(_, i)| *i) != Some(id) {
+            self.open = Some((std::fs::File::open(&self.path)?, id));
+        }
+        match &self.open {
+            Some((f, _)) => f.sync_data(),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn file_id(m: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(m)
+}
+
+/// Without inode numbers the file is taken as never replaced (it is not
+/// while the writer's connection keeps the database open).
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> u64 {
+    u64::MAX
 }
 
 fn execute(
