@@ -3,7 +3,9 @@
 //!
 //! (a) bare: single-row INSERTs, one transaction (one durable commit) each,
 //!     through `Store::begin` — the ceiling of one-transaction-per-request;
-//! (b) the same INSERTs through the store's group-commit writer;
+//! (b) the same INSERTs through the store's group-commit writer (on SQLite
+//!     the writer thread the demand path uses, on PostgreSQL the generic
+//!     sqlx `Writer`);
 //! (c) the full `POST /api/v1/demands` over real HTTP against the real
 //!     router, served in-process on 127.0.0.1 over the demo city.
 //!
@@ -92,7 +94,7 @@ fn main() -> Result<()> {
 async fn run(args: Args) -> Result<()> {
     sqlx::any::install_default_drivers();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let engine = if args.db == "sqlite" { "SQLite (WAL, synchronous=FULL)" } else { "PostgreSQL" };
+    let engine = if args.db == "sqlite" { "SQLite (WAL; every acknowledged commit fsynced)" } else { "PostgreSQL" };
     println!(
         "zhuqi-bench: {engine}, {} clients, {} s measured after {} s warm-up per phase, {cores} cores",
         args.clients, args.seconds, args.warmup
