@@ -71,6 +71,8 @@ pub const PASSWORD: &str = "zhuqi-demo";
 
 /// A running application on a fresh database with a small fixture.
 pub struct TestApp {
+    /// The `--db` value of the test's database.
+    pub db: String,
     pub app: App,
     pub clock: Arc<FixedClock>,
     pub router: axum::Router,
@@ -96,7 +98,7 @@ impl TestApp {
         let app = App::new(store, clock.clone(), config);
         let ids = seed(&app).await;
         let router = zhuqi_web::build_router(AppState::new(app.clone(), WebConfig::default()));
-        Self { app, clock, router, ids }
+        Self { db, app, clock, router, ids }
     }
 
     /// Sends a request through the real router.

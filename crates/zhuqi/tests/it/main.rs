@@ -11,6 +11,7 @@
 mod attachments;
 mod auth;
 mod catalogue;
+mod crash;
 mod demands;
 mod enterprise_code;
 mod harness;
