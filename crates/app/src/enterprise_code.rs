@@ -563,7 +563,7 @@ async fn create_user(
     let mut b = [0u8; 3];
     rand::rngs::OsRng.fill_bytes(&mut b);
     let username = format!("m{phone}-{}", hex::encode(b));
-    Ok(zhuqi_store::users::insert(
+    zhuqi_store::users::insert(
         c,
         &zhuqi_store::users::NewUser {
             username: &username,
@@ -577,7 +577,14 @@ async fn create_user(
             created_at: now,
         },
     )
-    .await?)
+    .await
+    .map_err(|e| match e {
+        // The unique index on bound phones: a binding of this phone committed first.
+        zhuqi_store::StoreError::Unique(_) => {
+            AppError::from(FieldError::new("phone", "该手机号已绑定企业 (this phone is already bound)"))
+        }
+        other => other.into(),
+    })
 }
 
 impl App {

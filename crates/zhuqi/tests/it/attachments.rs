@@ -354,7 +354,8 @@ async fn other_enterprises_and_departments_get_404() {
                     district_id: None,
                     department_id: dept,
                     enterprise_id: ent,
-                    phone: "13912345678",
+                    // A mobile number is bound to one enterprise user only.
+                    phone: if role == "enterprise_user" { "13912345679" } else { "13912345678" },
                     password_hash: &hash,
                     created_at: now,
                 };

@@ -468,3 +468,45 @@ async fn public_endpoints_are_rate_limited_per_ip_and_per_code_and_the_limit_res
         assert!(log["items"].as_array().unwrap().iter().any(|i| i["outcome"] == "rate_limited"), "{log}");
     }
 }
+
+/// Two people binding one phone at the same moment (two enterprises, two
+/// one-time codes): one binding wins, the other is refused on `phone`,
+/// and the phone signs in to exactly one account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bindings_of_one_phone_racing_each_other_make_one_account() {
+    for e in engines() {
+        let t = std::sync::Arc::new(TestApp::new(e).await);
+        for round in 0..5 {
+            let phone = format!("1370000010{round}");
+            let (a1, a2) = (t.ids.ent_a1, t.ids.ent_a2);
+            let tok1 = token_of(&code_of(&t, "officer-a", a1).await);
+            let tok2 = token_of(&code_of(&t, "officer-a2", a2).await);
+            let (c1, c2) = (one_time_code(&t, "officer-a", a1).await, one_time_code(&t, "officer-a2", a2).await);
+            let h1 = tokio::spawn({
+                let (t, phone) = (t.clone(), phone.clone());
+                async move { bind(&t, &tok1, &phone, &c1).await }
+            });
+            let h2 = tokio::spawn({
+                let (t, phone) = (t.clone(), phone.clone());
+                async move { bind(&t, &tok2, &phone, &c2).await }
+            });
+            let mut outcomes = vec![h1.await.unwrap(), h2.await.unwrap()];
+            outcomes.sort_by_key(|(s, _)| s.as_u16());
+            assert_eq!(outcomes[0].0, StatusCode::CREATED, "{e} round {round}: {outcomes:?}");
+            assert_eq!(outcomes[1].0, StatusCode::UNPROCESSABLE_ENTITY, "{e} round {round}: {outcomes:?}");
+            assert_eq!(outcomes[1].1["error"]["field"], "phone", "{e}");
+            let mut c = t.app.store.read().await.unwrap();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'enterprise_user' AND active = 1 AND phone = $1",
+            )
+            .bind(&phone)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+            assert_eq!(n, 1, "{e} round {round}");
+            drop(c);
+            let (s, v) = phone_login(&t, &phone).await;
+            assert_eq!(s, StatusCode::OK, "{e}: {v}");
+        }
+    }
+}
