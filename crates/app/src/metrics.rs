@@ -860,6 +860,22 @@ impl App {
 }
 
 #[cfg(test)]
+mod rounding_tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_half_up_like_people_and_browsers_do() {
+        assert_eq!(pct(Some(0.0625)), "6.3%"); // a tie: 1/16
+        assert_eq!(pct(Some(0.0624)), "6.2%");
+        assert_eq!(pct(Some(1.0 / 3.0)), "33.3%");
+        assert_eq!(pct(Some(0.00125)), "0.1%");
+        assert_eq!(pct(Some(1.0)), "100.0%");
+        assert_eq!(pct(None), "—");
+        assert_eq!(format!("{:.2}", round_half_up(2.125, 2)), "2.13");
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -1089,9 +1105,18 @@ impl App {
     }
 }
 
-/// A rate as a percentage with one decimal, empty when undefined.
+/// Rounds half away from zero (四舍五入) to `decimals` places, as figures
+/// are read in reports. Rust's `{:.1}` rounds an exact tie to even (6.25 →
+/// "6.2"), which is neither what people expect nor what a browser's
+/// `toFixed` shows (6.3).
+pub fn round_half_up(x: f64, decimals: i32) -> f64 {
+    let m = 10f64.powi(decimals);
+    (x * m).round() / m
+}
+
+/// A rate as a percentage with one decimal (四舍五入), "—" when undefined.
 pub fn pct(r: Option<f64>) -> String {
-    r.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".into())
+    r.map(|x| format!("{:.1}%", round_half_up(x * 100.0, 1))).unwrap_or_else(|| "—".into())
 }
 
 /// The figure columns of reports and the dashboard: (header, value).
@@ -1106,7 +1131,10 @@ pub fn figure_cells(f: &Figures) -> Vec<(&'static str, String)> {
         ("催办率", pct(f.urge_rate)),
         ("重办率", pct(f.redo_rate)),
         ("满意率", pct(f.satisfaction_rate)),
-        ("平均答复工作日", f.mean_reply_days.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into())),
+        (
+            "平均答复工作日",
+            f.mean_reply_days.map(|x| format!("{:.2}", round_half_up(x, 2))).unwrap_or_else(|| "—".into()),
+        ),
         ("答复工作日P90", f.p90_reply_days.map(|x| x.to_string()).unwrap_or_else(|| "—".into())),
         ("当前超期", f.overdue_now.to_string()),
     ]

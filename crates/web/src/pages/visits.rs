@@ -114,7 +114,7 @@ fn status_label(lang: Lang, s: &str) -> String {
 }
 
 fn pct(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
+    format!("{:.1}%", zhuqi_app::metrics::round_half_up(rate * 100.0, 1))
 }
 
 /// An instant as a `datetime-local` value in China time.
