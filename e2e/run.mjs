@@ -1131,15 +1131,16 @@ test('the coordinator opens /hot-issues, sees the 物流受限 wave and confirms
   const wave = await logisticsWave(token);
   assert.equal(wave.status, 'flagged', 'the wave waits for a decision');
   // The 12 planted demands of 11 enterprises in 4 districts; depending on the
-  // day the demo is built, one ordinary 0102 demand with the same symptom
-  // (trucks that cannot enter the park) falls in the week and joins it.
+  // day and hour the demo is built, ordinary 0102 demands with the same
+  // symptom (trucks that cannot enter the park) fall near the week and join
+  // it by single link, one after the other (seen: two, on 2026-11-27 03:16).
   // Demands made by earlier browser tests (ids after the demo's 576) may join
   // too if the server's periodic detection ran meanwhile: they are set aside.
   const all = (await apiGet(token, `/api/v1/hot-issues/${wave.id}`)).members;
   const planted = all.filter((m) => m.demand_id <= DEMO_DEMANDS);
   const extras = planted.filter((m) => !m.title.startsWith('物流受限'));
   assert.equal(planted.length - extras.length, 12, '12 planted demands');
-  assert.ok(extras.length <= 1 && extras.every((m) => m.title.includes('园区')), `extras: ${JSON.stringify(extras)}`);
+  assert.ok(extras.length <= 3 && extras.every((m) => m.title.includes('园区')), `extras: ${JSON.stringify(extras)}`);
   assert.equal(wave.demand_count, all.length, 'demands');
   assert.ok(wave.enterprise_count >= 11 + extras.length, 'enterprises');
   assert.ok(wave.district_count >= 4, 'in 4 districts or more');
