@@ -1162,7 +1162,7 @@ test('the coordinator opens /hot-issues, sees the 物流受限 wave and confirms
   const detail = await apiGet(token, `/api/v1/hot-issues/${wave.id}`);
   assert.deepEqual(members.sort(), detail.members.map((m) => m.demand_id).sort(), 'the page lists the API’s members');
   assert.equal(members.length, wave.demand_count);
-  assert.match(await page.locator('[data-testid=hot-terms]').innerText(), /通行证/, 'shared key terms');
+  assert.match(await page.locator('[data-testid=hot-terms]').innerText(), /通行/, 'shared key terms (通行证, or 通行 once same-symptom demands joined)');
   assert.equal((await page.locator('[data-testid=hot-districts]').innerText()).split('、').length, wave.district_count, 'every district named');
   assert.deepEqual(detail.allowed_actions, ['confirm', 'merge', 'dismiss']);
   await noOverflow(page, 'hot issue detail');
