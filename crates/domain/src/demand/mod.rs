@@ -27,6 +27,7 @@
 mod command;
 mod event;
 mod rules;
+mod status_set;
 mod supervision;
 mod types;
 
