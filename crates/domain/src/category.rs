@@ -24,10 +24,7 @@ impl CategoryCode {
         if digits && (s.len() == Self::MAJOR_LEN || s.len() == Self::MINOR_LEN) {
             Ok(Self(s.to_string()))
         } else {
-            Err(FieldError::new(
-                "category",
-                format!("“{s}”不是有效的诉求类别代码 (a category code is 2 or 4 digits)"),
-            ))
+            Err(FieldError::new("category", format!("“{s}”不是有效的诉求类别代码 (a category code is 2 or 4 digits)")))
         }
     }
 
@@ -77,7 +74,8 @@ impl AsRef<str> for CategoryCode {
 /// order given). Items whose code is neither are left out; a minor whose
 /// major is absent is left out too.
 pub fn group_by_major<T>(items: &[T], code: impl Fn(&T) -> &str) -> Vec<(&T, Vec<&T>)> {
-    let parsed: Vec<(Option<CategoryCode>, &T)> = items.iter().map(|i| (CategoryCode::parse(code(i)).ok(), i)).collect();
+    let parsed: Vec<(Option<CategoryCode>, &T)> =
+        items.iter().map(|i| (CategoryCode::parse(code(i)).ok(), i)).collect();
     parsed
         .iter()
         .filter_map(|(c, major)| c.as_ref().filter(|c| c.is_major()).map(|c| (c, *major)))
@@ -121,7 +119,8 @@ mod tests {
     fn the_tree_keeps_order_and_drops_orphans() {
         let items = ["02", "0101", "01", "0201", "0102", "0301", "x", "0202"];
         let tree = group_by_major(&items, |s| s);
-        let got: Vec<(&str, Vec<&str>)> = tree.into_iter().map(|(m, ms)| (*m, ms.into_iter().copied().collect())).collect();
+        let got: Vec<(&str, Vec<&str>)> =
+            tree.into_iter().map(|(m, ms)| (*m, ms.into_iter().copied().collect())).collect();
         assert_eq!(got, vec![("02", vec!["0201", "0202"]), ("01", vec!["0101", "0102"])]);
     }
 }

@@ -26,6 +26,7 @@
 
 mod command;
 mod event;
+mod limits;
 mod rules;
 mod status_set;
 mod supervision;

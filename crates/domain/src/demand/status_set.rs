@@ -34,6 +34,16 @@ impl Status {
     /// reply waiting for its rating (auto-close).
     pub const SWEPT: [Status; 3] = [Status::Dispatched, Status::Handling, Status::Replied];
 
+    /// Signed for (or past it): what the on-time sign rate counts.
+    pub const PAST_SIGNING: [Status; 5] =
+        [Status::Handling, Status::Suspended, Status::UnderReview, Status::Replied, Status::Closed];
+
+    /// A reply was given (waiting for review, replied, or closed).
+    pub const HAS_REPLY: [Status; 3] = [Status::UnderReview, Status::Replied, Status::Closed];
+
+    /// Answered: the reply reached the enterprise (the completion figures).
+    pub const ANSWERED: [Status; 2] = [Status::Replied, Status::Closed];
+
     /// Whether this status is in `set`.
     pub fn is_in(self, set: &[Status]) -> bool {
         set.contains(&self)
@@ -67,12 +77,18 @@ mod tests {
         assert!(Status::CLOCK_RUNNING.iter().all(|s| s.is_in(&Status::SWEPT)));
         assert!(Status::SET_ASIDE.iter().all(|s| s.is_in(&Status::ENDED)));
         assert!(!Status::Closed.is_in(&Status::SET_ASIDE));
+        assert!(Status::ANSWERED.iter().all(|s| s.is_in(&Status::HAS_REPLY) && s.is_in(&Status::PAST_SIGNING)));
+        assert!(Status::HAS_REPLY.iter().all(|s| s.is_in(&Status::PAST_SIGNING)));
+        assert!(!Status::Dispatched.is_in(&Status::PAST_SIGNING) && !Status::Withdrawn.is_in(&Status::PAST_SIGNING));
     }
 
     #[test]
     fn a_set_reads_as_the_filter_value() {
         assert_eq!(Status::query_value(&Status::IN_WORK), "dispatched,handling,suspended");
         assert_eq!(Status::query_value(&Status::CLOCK_RUNNING), "dispatched,handling");
+        assert_eq!(Status::query_value(&Status::OPEN), "submitted,dispatched,handling,suspended,under_review,replied");
+        assert_eq!(Status::query_value(&Status::PAST_SIGNING), "handling,suspended,under_review,replied,closed");
+        assert_eq!(Status::query_value(&Status::ANSWERED), "replied,closed");
         assert_eq!(Status::query_value(&[]), "");
     }
 }

@@ -899,9 +899,10 @@ fn names_labels_and_strings_round_trip() {
         assert_eq!(canonical(a).action(), a);
     }
     assert_eq!(TimeLimits::default(), TimeLimits { sign_days: 1, reply_days: 3, close_days: 5, auto_close_days: 5 });
-    assert!(TimeLimits::default().validate().is_ok());
-    assert_eq!(TimeLimits { sign_days: 0, ..TimeLimits::default() }.validate().unwrap_err().field, "sign_days");
-    assert_eq!(TimeLimits { reply_days: 6, ..TimeLimits::default() }.validate().unwrap_err().field, "reply_days");
+    assert_eq!(TimeLimits::parse(1, 3, 5, 5), Ok(TimeLimits::default()));
+    assert_eq!(TimeLimits::parse(0, 3, 5, 5).unwrap_err().field, "sign_days");
+    // The interim-reply limit longer than the close limit: the close limit is named (as the admin form always did).
+    assert_eq!(TimeLimits::parse(1, 6, 5, 5).unwrap_err().field, "close_days");
 }
 
 #[test]
