@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use zhuqi_app::demands::{DemandDetail, SubmitInput};
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::{display_cst, display_deadline};
-use zhuqi_domain::demand::Status;
+use zhuqi_domain::demand::{Action, Status};
 use zhuqi_domain::{CategoryCode, Role};
 use zhuqi_store::demands::{DemandRow, Notification};
 use zhuqi_store::Page;
@@ -308,31 +308,35 @@ pub struct ActionForm {
     pub danger: bool,
 }
 
-fn fields_of(lang: Lang, action: &str) -> Vec<FormField> {
-    let f = |name, key: &str, kind, required| FormField { name, label: lang.t(key).to_string(), kind, required };
-    match action {
-        "dispatch" => vec![
-            f("department_id", "lead_department", "department", true),
-            f("assisting", "assisting_departments", "departments", false),
-            f("note", "note", "text", false),
-        ],
-        "transfer" => {
-            vec![f("department_id", "lead_department", "department", true), f("reason", "reason", "text", true)]
-        }
-        "add_assist" => vec![f("departments", "assisting_departments", "departments", true)],
-        "interim_reply" | "add_info" => vec![f("text", "content", "textarea", true)],
-        "reply" => {
-            vec![f("text", "reply_text", "textarea", true), f("outcome_count", "outcome_count", "number", false)]
-        }
-        "rate" => vec![f("rating", "rating", "rating", true), f("comment", "comment", "text", false)],
-        "request_extension" => vec![f("days", "extension_days", "number", true), f("reason", "reason", "text", true)],
-        "supervise" => vec![f("note", "note", "text", true), f("due_days", "supervise_days", "number", true)],
-        "urge" => vec![f("note", "note", "text", false)],
-        "merge_into" => vec![f("target", "merge_target", "number", true)],
-        "object" | "return_reply" | "refuse_extension" | "suspend" | "withdraw" | "reject" => {
-            vec![f("reason", "reason", "text", true)]
-        }
-        _ => vec![],
+/// The action's form fields ([`Action::fields`]), labelled.
+fn fields_of(lang: Lang, action: Action) -> Vec<FormField> {
+    action
+        .fields()
+        .iter()
+        .map(|f| FormField {
+            name: f.name,
+            label: lang.t(field_label(action, f.name)).to_string(),
+            kind: f.kind.as_str(),
+            required: f.required,
+        })
+        .collect()
+}
+
+/// The i18n key of an action form field's label.
+fn field_label(action: Action, field: &str) -> &'static str {
+    match field {
+        "department_id" => "lead_department",
+        "assisting" | "departments" => "assisting_departments",
+        "text" if action == Action::Reply => "reply_text",
+        "text" => "content",
+        "outcome_count" => "outcome_count",
+        "rating" => "rating",
+        "comment" => "comment",
+        "days" => "extension_days",
+        "due_days" => "supervise_days",
+        "target" => "merge_target",
+        "note" => "note",
+        _ => "reason",
     }
 }
 
@@ -458,12 +462,13 @@ pub async fn detail(
     let actions = d
         .allowed_actions
         .iter()
-        .filter(|a| !matches!(**a, "auto_close" | "escalate"))
+        .filter_map(|a| Action::parse(a))
+        .filter(|a| !a.is_automatic())
         .map(|a| ActionForm {
-            name: a,
-            label: lang.t(&format!("act_{a}")).to_string(),
+            name: a.as_str(),
+            label: lang.t(&format!("act_{}", a.as_str())).to_string(),
             fields: fields_of(lang, a),
-            danger: matches!(*a, "reject" | "withdraw" | "object" | "refuse_extension" | "return_reply"),
+            danger: a.is_destructive(),
         })
         .collect();
     let suggested = if d.row.lead_department_id.is_none() && d.row.status == "submitted" {
