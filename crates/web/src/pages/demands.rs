@@ -462,7 +462,7 @@ pub async fn detail(
     let actions = d
         .allowed_actions
         .iter()
-        .filter_map(|a| Action::parse(a))
+        .copied()
         .filter(|a| !a.is_automatic())
         .map(|a| ActionForm {
             name: a.as_str(),
