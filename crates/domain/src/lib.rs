@@ -3,6 +3,7 @@
 //! rule can be tested by table and property tests alone.
 
 pub mod calendar;
+pub mod capability;
 pub mod category;
 pub mod clock;
 pub mod credit_code;
@@ -17,6 +18,7 @@ pub mod region;
 pub mod role;
 pub mod visit;
 
+pub use capability::{Capability, Relation};
 pub use category::CategoryCode;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credit_code::CreditCode;
