@@ -47,6 +47,7 @@
 use crate::{App, AppError, RequestMeta, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use zhuqi_domain::capability::{self, Capability};
 use zhuqi_domain::{Actor, FieldError, Role};
 use zhuqi_store::attachments::{self as store, NewAttachment};
 use zhuqi_store::demands::{DemandRow, DemandScope};
@@ -352,10 +353,7 @@ fn mb_text(bytes: i64) -> String {
 
 /// The roles that may upload to a demand they can read (the parties).
 pub fn may_attach(role: Role) -> bool {
-    matches!(
-        role,
-        Role::EnterpriseUser | Role::Officer | Role::DeptHandler | Role::DeptHead | Role::Coordinator | Role::CityAdmin
-    )
+    capability::may(role, Capability::DemandAttach)
 }
 
 /// What an attachment hangs off.
@@ -658,7 +656,7 @@ impl App {
     /// for other roles, 404 when the visit is out of the officer's scope.
     pub async fn may_attach_to_visit(&self, actor: &Actor, visit_id: i64, meta: &RequestMeta) -> Result<()> {
         // The role first (like every visit write): only officers record visits.
-        if actor.role != Role::Officer {
+        if !actor.may(Capability::VisitRecord) {
             return Err(self.deny(actor, "attach", &format!("visit:{visit_id}"), meta).await);
         }
         let d = self.visit(actor, visit_id, meta).await?;

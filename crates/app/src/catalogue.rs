@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock, RwLock};
 use zhuqi_domain::calendar::{Adjustment, DayInfo, DayKind, WorkCalendar};
 use zhuqi_domain::clock::{china_offset, from_ms};
-use zhuqi_domain::{Actor, FieldError, Role};
+use zhuqi_domain::{Actor, Capability, FieldError, Role};
 use zhuqi_store::catalogue::{CalendarDayRow, CalendarYearRow, Category, LimitsRow, RouteRow};
 use zhuqi_store::departments::Department;
 use zhuqi_store::regions::Region;
@@ -216,7 +216,7 @@ pub async fn seed_demo_catalogue(c: &mut Conn, zone_code: &str, now: i64) -> Res
 
 impl App {
     async fn require_city_admin(&self, actor: &Actor, action: &str, target: &str, meta: &RequestMeta) -> Result<()> {
-        if actor.role == Role::CityAdmin {
+        if actor.may_in_district(Capability::CategoryManage, None) {
             Ok(())
         } else {
             Err(self.deny(actor, action, target, meta).await)
@@ -333,7 +333,7 @@ impl App {
             departments,
             districts,
             review_required,
-            may_edit_policy: actor.role == Role::CityAdmin,
+            may_edit_policy: actor.may(Capability::PolicyManage),
         })
     }
 
@@ -351,11 +351,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Option<RouteRow>> {
         let target = format!("category:{category_code}");
-        let allowed = match actor.role {
-            Role::CityAdmin => true,
-            Role::DistrictAdmin => district_id.is_some() && actor.district_id == district_id,
-            _ => false,
-        };
+        let allowed = actor.may_in_district(Capability::CategoryManage, district_id);
         if !allowed {
             let t = district_id.map_or(target.clone(), |d| format!("{target}/district:{d}"));
             return Err(self.deny(actor, "set_route", &t, meta).await);

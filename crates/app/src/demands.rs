@@ -11,7 +11,7 @@ use zhuqi_domain::demand::{
     self, Channel, Colour, Command, DemandActor, DemandError, DemandState, Event, EventKind, NewDemand, Rating, Status,
     TimeLimits, Urgency, Who,
 };
-use zhuqi_domain::{Actor, CategoryCode, FieldError, Role, Scope};
+use zhuqi_domain::{Actor, Capability, CategoryCode, FieldError, Role, Scope};
 use zhuqi_store::demands::{self as store, DemandFilter, DemandRow, DemandScope, EventRow, Notification, Projection};
 use zhuqi_store::submit;
 use zhuqi_store::{Conn, Page, Paged};
@@ -864,7 +864,7 @@ impl App {
     pub async fn submittable_enterprises(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
         let scope = actor.enterprise_scope();
         if scope == Scope::Nothing
-            || !matches!(actor.role, Role::Officer | Role::EnterpriseUser | Role::Coordinator | Role::CityAdmin)
+            || !actor.may(Capability::DemandSubmit)
         {
             return Ok(Vec::new());
         }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use zhuqi_domain::enterprise::{EnterpriseSize, IndustryCode};
 use zhuqi_domain::phone::{mask, Phone};
 use zhuqi_domain::role::OfficerScope;
-use zhuqi_domain::{Actor, CreditCode, FieldError, Role, Scope};
+use zhuqi_domain::{Actor, Capability, CreditCode, FieldError, Role, Scope};
 use zhuqi_store::assignments::AssignmentRow;
 use zhuqi_store::departments::Department;
 use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow, NewEnterprise};
@@ -174,7 +174,7 @@ impl App {
         if !actor.may_manage_registry() {
             return Err(self.deny(actor, "create_enterprise", "enterprises", meta).await);
         }
-        if actor.role == Role::DistrictAdmin && actor.district_id != Some(input.district_id) {
+        if !actor.may_in_district(Capability::EnterpriseManage, Some(input.district_id)) {
             return Err(self.deny(actor, "create_enterprise", &format!("district:{}", input.district_id), meta).await);
         }
         let code = CreditCode::parse(&input.credit_code)?;
@@ -287,7 +287,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<AssignmentRow> {
-        if !matches!(actor.role, Role::CityAdmin | Role::DistrictAdmin) {
+        if !actor.may(Capability::AssignmentManage) {
             return Err(self.deny(actor, "assign", &format!("enterprise:{enterprise_id}"), meta).await);
         }
         let mut tx = self.store.begin().await?;

@@ -15,6 +15,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zhuqi_domain::phone::Phone;
+use zhuqi_domain::capability::{self, Capability};
 use zhuqi_domain::{Actor, FieldError, Role, Scope};
 use zhuqi_store::enterprise_codes::{self as store, BindingRow, BoundUser, NewBinding};
 use zhuqi_store::enterprises::EnterpriseRow;
@@ -118,7 +119,7 @@ pub fn token_shape_ok(token: &str) -> bool {
 
 /// May this role manage enterprise codes and bindings at all?
 pub fn may_manage(role: Role) -> bool {
-    matches!(role, Role::CityAdmin | Role::DistrictAdmin | Role::Officer)
+    capability::may(role, Capability::EnterpriseCodeManage)
 }
 
 impl App {

@@ -19,7 +19,7 @@ use crate::{App, AppError, RequestMeta, Result};
 use serde::Serialize;
 use zhuqi_domain::demand::{self, Command, DemandActor, DemandState, Status, Who};
 use zhuqi_domain::hot_issues::{self as rule, Change, Decision, Doc, HotStatus, Params, Stored};
-use zhuqi_domain::{Actor, FieldError, Role};
+use zhuqi_domain::{Actor, Capability, FieldError, Role};
 use zhuqi_store::demands::DemandScope;
 use zhuqi_store::hot_issues::{self as store, Decided, EventRow, HotIssueRow, HotScope, MemberRow, MemberScope};
 use zhuqi_store::{catalogue, Page, Paged};
@@ -151,7 +151,7 @@ impl App {
     /// Changes K, D, the similarity threshold and the significance (city admin). Takes effect
     /// at the next detection run; issues already flagged stay.
     pub async fn set_hot_issue_params(&self, actor: &Actor, p: &Params, meta: &RequestMeta) -> Result<()> {
-        if actor.role != Role::CityAdmin {
+        if !actor.may(Capability::HotIssueConfigure) {
             return Err(self.deny(actor, "set_hot_issue_params", "setting:hot_issues", meta).await);
         }
         p.validate()?;
@@ -310,7 +310,7 @@ impl App {
             }
         }
         let status = HotStatus::parse(&issue.status).unwrap_or(HotStatus::Flagged);
-        let allowed_actions = if matches!(actor.role, Role::CityAdmin | Role::Coordinator) {
+        let allowed_actions = if actor.may(Capability::HotIssueDecide) {
             [Decision::Confirm, Decision::Merge, Decision::Dismiss]
                 .into_iter()
                 .filter(|d| matches!(rule::decide(status, *d), Ok(Some(_))))
@@ -344,7 +344,7 @@ impl App {
         let target = format!("hot_issue:{id}");
         let action = format!("hot_issue_{}", decision.as_str());
         let scope = self.hot_issue_scope(actor);
-        if scope == HotScope::Nothing || !matches!(actor.role, Role::CityAdmin | Role::Coordinator) {
+        if scope == HotScope::Nothing || !actor.may(Capability::HotIssueDecide) {
             return Err(self.deny(actor, &action, &target, meta).await);
         }
         let reason = input.reason.trim();

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use zhuqi_domain::role::OfficerScope;
 use zhuqi_domain::visit::{self, Campaign, VisitRole, VisitRule, YearMonth};
+use zhuqi_domain::capability::{self, Capability, Relation};
 use zhuqi_domain::{Actor, FieldError, Role, Scope};
 use zhuqi_store::demands::DemandRow;
 use zhuqi_store::visits::{self as store, MonthCount, NewVisit, ServedRow, VisitScope};
@@ -426,7 +427,7 @@ impl App {
     /// counts for the month of its start in China time.
     pub async fn record_visit(&self, actor: &Actor, input: &VisitInput, meta: &RequestMeta) -> Result<VisitRow> {
         let target = format!("enterprise:{}", input.enterprise_id);
-        if actor.role != Role::Officer {
+        if !actor.may(Capability::VisitRecord) {
             return Err(self.deny(actor, "record_visit", &target, meta).await);
         }
         let now = self.now_ms();
@@ -463,7 +464,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<VisitRow> {
         let target = format!("visit:{id}");
-        if actor.role != Role::Officer {
+        if !actor.may(Capability::VisitRecord) {
             return Err(self.deny(actor, "edit_visit", &target, meta).await);
         }
         let now = self.now_ms();
@@ -580,8 +581,8 @@ impl App {
         let demand_ids = store::demands_of(&mut c, id).await?;
         let attachments = zhuqi_store::attachments::of_visit(&mut c, id).await?;
         let editable_until = row.created_at + visit::EDIT_WINDOW_MS;
-        let editable = actor.role == Role::Officer
-            && row.officer_id == actor.user_id
+        let relation = if row.officer_id == actor.user_id { Relation::Own } else { Relation::Outside };
+        let editable = capability::allows(actor.role, Capability::VisitRecord, relation)
             && visit::editable(row.created_at, self.now_ms());
         Ok(VisitDetail { row, edits, demand_ids, attachments, editable, editable_until })
     }
@@ -600,7 +601,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<DemandRow> {
         let target = format!("visit:{visit_id}");
-        if actor.role != Role::Officer {
+        if !actor.may(Capability::VisitRecord) {
             return Err(self.deny(actor, "visit_need_to_demand", &target, meta).await);
         }
         let visit = {
@@ -702,7 +703,7 @@ impl App {
 
     /// Sets the city-wide rule and reminder day (city admin).
     pub async fn set_visit_rule(&self, actor: &Actor, update: &VisitRuleUpdate, meta: &RequestMeta) -> Result<()> {
-        if actor.role != Role::CityAdmin {
+        if !actor.may_in_district(Capability::VisitRuleManage, None) {
             return Err(self.deny(actor, "set_visit_rule", "setting:visit_rule", meta).await);
         }
         VisitRule::validate_min(update.min_per_month)?;
@@ -731,7 +732,7 @@ impl App {
     ) -> Result<()> {
         let key = format!("{}{district_id}", store::MIN_PER_MONTH_DISTRICT_PREFIX);
         let target = format!("setting:{key}");
-        if actor.role != Role::CityAdmin {
+        if !actor.may_in_district(Capability::VisitRuleManage, None) {
             return Err(self.deny(actor, "set_visit_rule", &target, meta).await);
         }
         if let Some(n) = min_per_month {
@@ -944,15 +945,15 @@ impl App {
         input: &CampaignInput,
         meta: &RequestMeta,
     ) -> Result<CampaignRow> {
-        let district_id = match actor.role {
-            Role::CityAdmin => input.district_id,
-            Role::DistrictAdmin if actor.district_id.is_some() => {
-                if input.district_id.is_some_and(|d| Some(d) != actor.district_id) {
-                    return Err(self.deny(actor, "create_campaign", "campaigns", meta).await);
-                }
-                actor.district_id
-            }
-            _ => return Err(self.deny(actor, "create_campaign", "campaigns", meta).await),
+        // City-wide reach: any district (or none); a district admin: their own.
+        let district_id = if actor.may_in_district(Capability::CampaignManage, None) {
+            input.district_id
+        } else if actor.district_id.is_some()
+            && actor.may_in_district(Capability::CampaignManage, input.district_id.or(actor.district_id))
+        {
+            actor.district_id
+        } else {
+            return Err(self.deny(actor, "create_campaign", "campaigns", meta).await);
         };
         let campaign = Campaign {
             id: 0,
@@ -1003,7 +1004,7 @@ impl App {
     /// got an on-site visit within it (404 for another district's campaign).
     pub async fn campaign_coverage(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<CampaignCoverage> {
         let scope = actor.enterprise_scope();
-        if scope == Scope::Nothing || actor.role == Role::EnterpriseUser {
+        if scope == Scope::Nothing || !actor.may(Capability::VisitRead) {
             return Err(self.deny(actor, "read_campaign", &format!("campaign:{id}"), meta).await);
         }
         let mut c = self.store.read().await?;

@@ -2,6 +2,7 @@
 //! by scope, not only by role: the application layer turns an [`Actor`] into
 //! a [`Scope`] and every query is filtered by it.
 
+use crate::capability::{self, Capability};
 use serde::{Deserialize, Serialize};
 
 /// The eight roles. The string forms are part of the API.
@@ -150,32 +151,39 @@ impl Actor {
         }
     }
 
+    /// May this actor use `capability` at all (crate::capability)?
+    pub fn may(&self, capability: Capability) -> bool {
+        capability::may(self.role, capability)
+    }
+
+    /// May this actor use `capability` on an object in `district_id`
+    /// (`None`: a city-wide object)?
+    pub fn may_in_district(&self, capability: Capability, district_id: Option<i64>) -> bool {
+        capability::allows(self.role, capability, capability::district_relation(self.district_id, district_id))
+    }
+
     /// May this actor change officer assignments in `district_id`?
     pub fn may_assign_in(&self, district_id: i64) -> bool {
-        match self.role {
-            Role::CityAdmin => true,
-            Role::DistrictAdmin => self.district_id == Some(district_id),
-            _ => false,
-        }
+        self.may_in_district(Capability::AssignmentManage, Some(district_id))
     }
 
     /// May this actor create or edit enterprises and import files?
     pub fn may_manage_registry(&self) -> bool {
-        matches!(self.role, Role::CityAdmin | Role::DistrictAdmin)
+        self.may(Capability::EnterpriseManage)
     }
 
     /// May this actor list users and read the audit log?
     pub fn may_read_users(&self) -> bool {
-        matches!(self.role, Role::CityAdmin | Role::DistrictAdmin | Role::Auditor)
+        self.may(Capability::UserRead)
     }
 
     pub fn may_read_audit(&self) -> bool {
-        matches!(self.role, Role::CityAdmin | Role::Auditor)
+        self.may(Capability::AuditRead)
     }
 
     /// Roles that see personal data (phones) unmasked in lists.
     pub fn sees_personal_data(&self) -> bool {
-        !matches!(self.role, Role::Auditor | Role::EnterpriseUser | Role::DeptHandler)
+        self.may(Capability::PersonalDataRead)
     }
 }
 

@@ -10,6 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use zhuqi_app::AppError;
+use zhuqi_domain::capability;
 use zhuqi_domain::FieldError;
 
 #[derive(Debug, Deserialize)]
@@ -64,14 +65,22 @@ pub async fn logout(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<R
         .into_response())
 }
 
-/// GET /api/v1/me
+/// GET /api/v1/me — the user, what their role may do (capability names,
+/// sorted) and the `data-nav` keys of the navigation they see.
 pub async fn me(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<serde_json::Value>, ApiError> {
     let u = st.app.me(&ctx.actor).await.api(&ctx.meta.request_id)?;
+    let mut capabilities: Vec<&str> =
+        capability::capabilities(ctx.actor.role).into_iter().map(|c| c.as_str()).collect();
+    capabilities.sort_unstable();
     Ok(Json(json!({
-        "id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
-        "district_id": u.district_id, "district_name": u.district_name,
-        "department_id": u.department_id, "department_name": u.department_name,
-        "enterprise_id": u.enterprise_id, "enterprise_name": u.enterprise_name,
-        "phone": u.phone,
+        "user": {
+            "id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
+            "district_id": u.district_id, "district_name": u.district_name,
+            "department_id": u.department_id, "department_name": u.department_name,
+            "enterprise_id": u.enterprise_id, "enterprise_name": u.enterprise_name,
+            "phone": u.phone,
+        },
+        "capabilities": capabilities,
+        "nav": crate::pages::nav_keys(ctx.actor.role),
     })))
 }

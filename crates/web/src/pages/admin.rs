@@ -14,6 +14,7 @@ use zhuqi_app::error::RowError;
 use zhuqi_app::import::ImportKind;
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::display_cst;
+use zhuqi_domain::capability::{self, Capability};
 use zhuqi_domain::Role;
 use zhuqi_store::audit::AuditEntry;
 use zhuqi_store::enterprises::DistrictCoverage;
@@ -28,7 +29,7 @@ struct AssignmentsPage {
 
 /// GET /assignments — only admins who may assign.
 pub async fn assignments(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    if !matches!(ctx.actor.role, Role::CityAdmin | Role::DistrictAdmin) {
+    if !ctx.actor.may(Capability::AssignmentManage) {
         let e = st.app.deny(&ctx.actor, "manage_assignments", "assignments", &ctx.meta).await;
         return Err(e).page(&ctx);
     }
@@ -136,7 +137,7 @@ struct ImportPage {
 }
 
 fn may_import(role: Role) -> bool {
-    matches!(role, Role::CityAdmin | Role::DistrictAdmin)
+    capability::may(role, Capability::ImportRun)
 }
 
 /// GET /admin/import

@@ -20,6 +20,7 @@ use zhuqi_app::demands::{DemandDetail, SubmitInput};
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::{display_cst, display_deadline};
 use zhuqi_domain::demand::{Action, Status};
+use zhuqi_domain::capability::{self, Capability};
 use zhuqi_domain::{CategoryCode, Role};
 use zhuqi_store::demands::{DemandRow, Notification};
 use zhuqi_store::Page;
@@ -79,7 +80,7 @@ fn default_query(role: Role, mut q: DemandQuery) -> DemandQuery {
 }
 
 fn can_submit(role: Role) -> bool {
-    matches!(role, Role::Officer | Role::EnterpriseUser | Role::Coordinator | Role::CityAdmin)
+    capability::may(role, Capability::DemandSubmit)
 }
 
 /// GET /demands

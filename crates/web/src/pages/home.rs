@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use zhuqi_domain::demand::Status;
-use zhuqi_domain::Role;
+use zhuqi_domain::{Capability, Role};
 use zhuqi_store::enterprises::{EnterpriseFilter, EnterpriseRow};
 use zhuqi_store::users::OfficerFilter;
 use zhuqi_store::Page;
@@ -172,7 +172,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
         cards_title,
         cards,
         note,
-        can_submit: matches!(a.role, Role::Officer | Role::EnterpriseUser | Role::Coordinator | Role::CityAdmin),
+        can_submit: a.may(Capability::DemandSubmit),
     };
     render(&ctx, &page)
 }

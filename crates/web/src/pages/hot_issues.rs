@@ -17,7 +17,7 @@ use zhuqi_app::hot_issues::{DecisionInput, HotIssueDetail};
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::display_cst;
 use zhuqi_domain::hot_issues::{Decision, HotStatus, Params};
-use zhuqi_domain::Role;
+use zhuqi_domain::Capability;
 use zhuqi_store::Page;
 
 fn status_label(lang: Lang, s: &str) -> String {
@@ -112,7 +112,7 @@ pub async fn list(
         similarity: format!("{:.2}", f64::from(params.min_similarity_pct) / 100.0),
         significance: format!("{:.1}", f64::from(params.min_significance_pct) / 100.0),
         params,
-        can_configure: ctx.actor.role == Role::CityAdmin,
+        can_configure: ctx.actor.may(Capability::HotIssueConfigure),
         message: q.msg,
     };
     render(&ctx, &page)

@@ -21,6 +21,7 @@ use crate::i18n::Lang;
 use askama::Template;
 use axum::response::Html;
 use zhuqi_app::AppError;
+use zhuqi_domain::capability::{self, Capability, Reach};
 use zhuqi_domain::Role;
 
 /// One navigation link.
@@ -54,92 +55,74 @@ impl Chrome {
     }
 }
 
-/// The navigation each role gets (key, href, text key).
-pub fn nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
-    match role {
-        Role::CityAdmin => &[
-            ("home", "/", "home"),
-            ("dashboard", "/dashboard", "dashboard"),
-            ("hot_issues", "/hot-issues", "hot_issues"),
-            ("demands", "/demands", "demands"),
-            ("visits", "/visits", "visits"),
-            ("enterprises", "/enterprises", "enterprises"),
-            ("officers", "/officers", "officers"),
-            ("assignments", "/assignments", "assignments"),
-            ("coverage", "/coverage", "coverage"),
-            ("users", "/users", "users"),
-            ("import", "/admin/import", "import"),
-            ("audit", "/audit", "audit"),
-            ("notifications", "/notifications", "notifications"),
-            ("categories", "/admin/categories", "categories"),
-            ("calendar", "/admin/calendar", "calendar"),
-        ],
-        Role::DistrictAdmin => &[
-            ("home", "/", "home"),
-            ("dashboard", "/dashboard", "dashboard"),
-            ("hot_issues", "/hot-issues", "hot_issues"),
-            ("demands", "/demands", "demands"),
-            ("visits", "/visits", "visits"),
-            ("enterprises", "/enterprises", "enterprises"),
-            ("officers", "/officers", "officers"),
-            ("assignments", "/assignments", "assignments"),
-            ("coverage", "/coverage", "coverage"),
-            ("users", "/users", "users"),
-            ("import", "/admin/import", "import"),
-            ("notifications", "/notifications", "notifications"),
-            ("categories", "/admin/categories", "categories"),
-        ],
-        Role::Coordinator => &[
-            ("home", "/", "home"),
-            ("dashboard", "/dashboard", "dashboard"),
-            ("hot_issues", "/hot-issues", "hot_issues"),
-            ("demands", "/demands", "demands"),
-            ("visits", "/visits", "visits"),
-            ("enterprises", "/enterprises", "enterprises"),
-            ("officers", "/officers", "officers"),
-            ("coverage", "/coverage", "coverage"),
-            ("notifications", "/notifications", "notifications"),
-        ],
-        Role::DeptHead => &[
-            ("home", "/", "home"),
-            ("dashboard", "/dashboard", "dashboard"),
-            ("demands", "/demands", "demands"),
-            ("visits", "/visits", "visits"),
-            ("officers", "/officers", "sent_officers"),
-            ("notifications", "/notifications", "notifications"),
-        ],
-        Role::DeptHandler => &[
-            ("home", "/", "home"),
-            ("demands", "/demands", "demands"),
-            ("notifications", "/notifications", "notifications"),
-        ],
-        Role::Officer => &[
-            ("home", "/", "home"),
-            ("demands", "/demands", "demands"),
-            ("visits", "/visits", "visits"),
-            ("enterprises", "/enterprises", "my_enterprises"),
-            ("notifications", "/notifications", "notifications"),
-        ],
-        Role::EnterpriseUser => &[
-            ("home", "/", "home"),
-            ("demands", "/demands", "demands"),
-            ("my_officer", "/my-officer", "my_officer"),
-            ("notifications", "/notifications", "notifications"),
-        ],
-        Role::Auditor => &[
-            ("home", "/", "home"),
-            ("dashboard", "/dashboard", "dashboard"),
-            ("hot_issues", "/hot-issues", "hot_issues"),
-            ("demands", "/demands", "demands"),
-            ("visits", "/visits", "visits"),
-            ("enterprises", "/enterprises", "enterprises"),
-            ("officers", "/officers", "officers"),
-            ("coverage", "/coverage", "coverage"),
-            ("users", "/users", "users"),
-            ("audit", "/audit", "audit"),
-            ("notifications", "/notifications", "notifications"),
-        ],
-    }
+/// One navigation entry as data: its `data-nav` key, its link, its text
+/// key, the text key used when the actor's reach is only their own objects
+/// (an officer's enterprises, a department's sent officers), and the
+/// capability it needs (`None`: everyone signed in).
+pub struct NavEntry {
+    pub key: &'static str,
+    pub href: &'static str,
+    pub label: &'static str,
+    pub own_label: Option<&'static str>,
+    pub needs: Option<Capability>,
+}
+
+const fn entry(key: &'static str, href: &'static str, needs: Option<Capability>) -> NavEntry {
+    NavEntry { key, href, label: key, own_label: None, needs }
+}
+
+/// The navigation, in page order; each actor sees the entries their role
+/// has the capability for (zhuqi_domain::capability).
+pub const NAV: &[NavEntry] = &[
+    entry("home", "/", None),
+    entry("dashboard", "/dashboard", Some(Capability::MetricsRead)),
+    entry("hot_issues", "/hot-issues", Some(Capability::HotIssueRead)),
+    entry("demands", "/demands", Some(Capability::DemandRead)),
+    entry("my_officer", "/my-officer", Some(Capability::MyOfficerRead)),
+    entry("visits", "/visits", Some(Capability::VisitRead)),
+    NavEntry {
+        key: "enterprises",
+        href: "/enterprises",
+        label: "enterprises",
+        own_label: Some("my_enterprises"),
+        needs: Some(Capability::EnterpriseList),
+    },
+    NavEntry {
+        key: "officers",
+        href: "/officers",
+        label: "officers",
+        own_label: Some("sent_officers"),
+        needs: Some(Capability::OfficerList),
+    },
+    entry("assignments", "/assignments", Some(Capability::AssignmentManage)),
+    entry("coverage", "/coverage", Some(Capability::CoverageRead)),
+    entry("users", "/users", Some(Capability::UserRead)),
+    entry("import", "/admin/import", Some(Capability::ImportRun)),
+    entry("audit", "/audit", Some(Capability::AuditRead)),
+    entry("notifications", "/notifications", Some(Capability::NotificationRead)),
+    entry("categories", "/admin/categories", Some(Capability::CategoryManage)),
+    entry("calendar", "/admin/calendar", Some(Capability::CalendarManage)),
+];
+
+/// The navigation a role gets: (key, href, text key), in page order.
+pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
+    NAV.iter()
+        .filter_map(|e| {
+            let Some(cap) = e.needs else { return Some((e.key, e.href, e.label)) };
+            let reach = capability::reach(role, cap)?;
+            let label = match (reach, e.own_label) {
+                (Reach::Own, Some(own)) => own,
+                _ => e.label,
+            };
+            Some((e.key, e.href, label))
+        })
+        .collect()
+}
+
+/// The `data-nav` keys of the navigation a role sees, in page order
+/// (`GET /api/v1/me` answers them as `nav`).
+pub fn nav_keys(role: Role) -> Vec<&'static str> {
+    nav_for(role).into_iter().map(|(key, _, _)| key).collect()
 }
 
 /// Builds the frame for a signed-in page.
@@ -152,8 +135,8 @@ pub fn chrome(ctx: &Ctx, page: &'static str, title: String, active: &str) -> Chr
         role: ctx.actor.role.as_str(),
         user: Some((ctx.actor.display_name.clone(), lang.role(ctx.actor.role).to_string())),
         nav: nav_for(ctx.actor.role)
-            .iter()
-            .map(|(key, href, label)| NavItem { key, href, label: lang.t(label).to_string(), active: *key == active })
+            .into_iter()
+            .map(|(key, href, label)| NavItem { key, href, label: lang.t(label).to_string(), active: key == active })
             .collect(),
         csrf: ctx.csrf.clone(),
         path_enc: urlencode(&ctx.path),

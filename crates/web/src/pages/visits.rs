@@ -36,6 +36,7 @@ use zhuqi_app::visits::{
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::{china_offset, display_cst, from_ms};
 use zhuqi_domain::visit::{ProductionStatus, VisitMode, VisitRole, YearMonth};
+use zhuqi_domain::capability::{self, Capability, Relation};
 use zhuqi_domain::{FieldError, Role};
 use zhuqi_store::users::OfficerFilter;
 use zhuqi_store::Page;
@@ -199,7 +200,7 @@ fn city_wide(ctx: &Ctx) -> bool {
 
 /// Roles that read the monthly reports (behind, compliance).
 fn reads_reports(role: Role) -> bool {
-    !matches!(role, Role::EnterpriseUser | Role::DeptHandler)
+    capability::may(role, Capability::VisitRead)
 }
 
 /// Roles that see door-knock campaigns.
@@ -967,7 +968,8 @@ async fn detail_page(
         };
         demands.push((*did, title));
     }
-    let can_demand = ctx.actor.role == Role::Officer && r.officer_id == ctx.actor.user_id;
+    let relation = if r.officer_id == ctx.actor.user_id { Relation::Own } else { Relation::Outside };
+    let can_demand = capability::allows(ctx.actor.role, Capability::VisitRecord, relation);
     let groups = if can_demand { category_groups(st, ctx).await? } else { Vec::new() };
     let (demand_category, demand_title, demand_description) =
         need.unwrap_or_else(|| (String::new(), title_from(&r.needs), r.needs.clone()));
@@ -1237,7 +1239,7 @@ pub async fn compliance(
     let lang = ctx.lang;
     let month = month_or_now(&st, q.month.as_deref());
     let report = st.app.compliance(&ctx.actor, &month, &ctx.meta).await.page(&ctx)?;
-    let chart = if matches!(ctx.actor.role, Role::CityAdmin | Role::Auditor | Role::Coordinator | Role::DistrictAdmin) {
+    let chart = if ctx.actor.may(Capability::CoverageRead) {
         let to = YearMonth::parse(&report.month).map_err(AppError::from).page(&ctx)?;
         let mut from = to;
         for _ in 0..5 {
@@ -1248,7 +1250,7 @@ pub async fn compliance(
     } else {
         None
     };
-    let rule = if ctx.actor.role == Role::CityAdmin {
+    let rule = if ctx.actor.may(Capability::VisitRuleManage) {
         let s = st.app.visit_rule_settings().await.page(&ctx)?;
         let own: HashMap<i64, u32> = s.overrides.iter().map(|o| (o.district_id, o.min_per_month)).collect();
         let districts = st
@@ -1446,8 +1448,8 @@ async fn campaigns_page(
             }
         })
         .collect();
-    let can_create =
-        ctx.actor.role == Role::CityAdmin || (ctx.actor.role == Role::DistrictAdmin && ctx.actor.district_id.is_some());
+    let can_create = ctx.actor.may_in_district(Capability::CampaignManage, None)
+        || ctx.actor.may_in_district(Capability::CampaignManage, ctx.actor.district_id);
     let districts = if ctx.actor.role == Role::CityAdmin {
         st.app.districts().await.page(ctx)?.into_iter().map(|d| (d.id, d.name)).collect()
     } else {
