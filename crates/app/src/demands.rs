@@ -863,9 +863,7 @@ impl App {
     /// The enterprises a submitter may pick from (officer: served; enterprise user: own).
     pub async fn submittable_enterprises(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
         let scope = actor.enterprise_scope();
-        if scope == Scope::Nothing
-            || !actor.may(Capability::DemandSubmit)
-        {
+        if scope == Scope::Nothing || !actor.may(Capability::DemandSubmit) {
             return Ok(Vec::new());
         }
         let mut c = self.store.read().await?;

@@ -209,7 +209,14 @@ pub const TABLE: &[(Capability, &[(Role, Reach)])] = &[
     ),
     (
         Capability::VisitRead,
-        &[(CityAdmin, All), (DistrictAdmin, Scope), (Coordinator, Scope), (DeptHead, Scope), (Officer, Own), (Auditor, All)],
+        &[
+            (CityAdmin, All),
+            (DistrictAdmin, Scope),
+            (Coordinator, Scope),
+            (DeptHead, Scope),
+            (Officer, Own),
+            (Auditor, All),
+        ],
     ),
     (Capability::VisitRecord, &[(Officer, Own)]),
     (Capability::VisitRuleManage, &[(CityAdmin, All)]),

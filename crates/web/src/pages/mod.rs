@@ -183,3 +183,105 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
 pub fn parse_opt_i64(v: &Option<String>) -> Option<i64> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The navigation as it was kept by hand per role before it was derived
+    /// from the capability table.
+    #[rustfmt::skip]
+    fn old_nav_for(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
+        match role {
+            Role::CityAdmin => &[
+                ("home", "/", "home"),
+                ("dashboard", "/dashboard", "dashboard"),
+                ("hot_issues", "/hot-issues", "hot_issues"),
+                ("demands", "/demands", "demands"),
+                ("visits", "/visits", "visits"),
+                ("enterprises", "/enterprises", "enterprises"),
+                ("officers", "/officers", "officers"),
+                ("assignments", "/assignments", "assignments"),
+                ("coverage", "/coverage", "coverage"),
+                ("users", "/users", "users"),
+                ("import", "/admin/import", "import"),
+                ("audit", "/audit", "audit"),
+                ("notifications", "/notifications", "notifications"),
+                ("categories", "/admin/categories", "categories"),
+                ("calendar", "/admin/calendar", "calendar"),
+            ],
+            Role::DistrictAdmin => &[
+                ("home", "/", "home"),
+                ("dashboard", "/dashboard", "dashboard"),
+                ("hot_issues", "/hot-issues", "hot_issues"),
+                ("demands", "/demands", "demands"),
+                ("visits", "/visits", "visits"),
+                ("enterprises", "/enterprises", "enterprises"),
+                ("officers", "/officers", "officers"),
+                ("assignments", "/assignments", "assignments"),
+                ("coverage", "/coverage", "coverage"),
+                ("users", "/users", "users"),
+                ("import", "/admin/import", "import"),
+                ("notifications", "/notifications", "notifications"),
+                ("categories", "/admin/categories", "categories"),
+            ],
+            Role::Coordinator => &[
+                ("home", "/", "home"),
+                ("dashboard", "/dashboard", "dashboard"),
+                ("hot_issues", "/hot-issues", "hot_issues"),
+                ("demands", "/demands", "demands"),
+                ("visits", "/visits", "visits"),
+                ("enterprises", "/enterprises", "enterprises"),
+                ("officers", "/officers", "officers"),
+                ("coverage", "/coverage", "coverage"),
+                ("notifications", "/notifications", "notifications"),
+            ],
+            Role::DeptHead => &[
+                ("home", "/", "home"),
+                ("dashboard", "/dashboard", "dashboard"),
+                ("demands", "/demands", "demands"),
+                ("visits", "/visits", "visits"),
+                ("officers", "/officers", "sent_officers"),
+                ("notifications", "/notifications", "notifications"),
+            ],
+            Role::DeptHandler => &[
+                ("home", "/", "home"),
+                ("demands", "/demands", "demands"),
+                ("notifications", "/notifications", "notifications"),
+            ],
+            Role::Officer => &[
+                ("home", "/", "home"),
+                ("demands", "/demands", "demands"),
+                ("visits", "/visits", "visits"),
+                ("enterprises", "/enterprises", "my_enterprises"),
+                ("notifications", "/notifications", "notifications"),
+            ],
+            Role::EnterpriseUser => &[
+                ("home", "/", "home"),
+                ("demands", "/demands", "demands"),
+                ("my_officer", "/my-officer", "my_officer"),
+                ("notifications", "/notifications", "notifications"),
+            ],
+            Role::Auditor => &[
+                ("home", "/", "home"),
+                ("dashboard", "/dashboard", "dashboard"),
+                ("hot_issues", "/hot-issues", "hot_issues"),
+                ("demands", "/demands", "demands"),
+                ("visits", "/visits", "visits"),
+                ("enterprises", "/enterprises", "enterprises"),
+                ("officers", "/officers", "officers"),
+                ("coverage", "/coverage", "coverage"),
+                ("users", "/users", "users"),
+                ("audit", "/audit", "audit"),
+                ("notifications", "/notifications", "notifications"),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_navigation_from_capabilities_is_the_one_kept_by_hand() {
+        for role in Role::ALL {
+            assert_eq!(nav_for(role), old_nav_for(role).to_vec(), "{role:?}");
+        }
+    }
+}

@@ -34,9 +34,9 @@ use zhuqi_app::visits::{
     VisitFilter, VisitInput, VisitRow, VisitRuleUpdate,
 };
 use zhuqi_app::AppError;
+use zhuqi_domain::capability::{self, Capability, Relation};
 use zhuqi_domain::clock::{china_offset, display_cst, from_ms};
 use zhuqi_domain::visit::{ProductionStatus, VisitMode, VisitRole, YearMonth};
-use zhuqi_domain::capability::{self, Capability, Relation};
 use zhuqi_domain::{FieldError, Role};
 use zhuqi_store::users::OfficerFilter;
 use zhuqi_store::Page;

@@ -25,7 +25,7 @@ async fn api_login_returns_a_token_and_a_hardened_cookie() {
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
         let (s, me) = t.json(Method::GET, "/api/v1/me", Some(token), None).await;
         assert_eq!(s, StatusCode::OK);
-        assert_eq!(me["role"], "city_admin");
+        assert_eq!(me["user"]["role"], "city_admin");
         // A new session id at every login.
         assert_ne!(t.token("admin").await, token);
     }
@@ -187,4 +187,35 @@ async fn an_expired_session_sends_pages_to_the_sign_in_page() {
     let (s, h, _) = t.send(req).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/login?next=/enterprises");
+}
+
+/// `GET /api/v1/me` answers the user, their role's capabilities (sorted
+/// names, from the domain table) and the `data-nav` keys of the navigation
+/// their pages show, in page order — what the browser tests read.
+#[tokio::test]
+async fn me_answers_the_user_their_capabilities_and_the_navigation_their_pages_show() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        for user in ["admin", "auditor", "coordinator", "district-a", "handler-t", "head-t", "officer-a", "ent-a1"] {
+            let tok = t.token(user).await;
+            let (s, me) = t.json(Method::GET, "/api/v1/me", Some(&tok), None).await;
+            assert_eq!(s, StatusCode::OK, "{e} {user}");
+            assert_eq!(me["user"]["username"], user, "{e}");
+            let role = zhuqi_domain::Role::parse(me["user"]["role"].as_str().unwrap()).unwrap();
+            let mut want: Vec<&str> =
+                zhuqi_domain::capability::capabilities(role).into_iter().map(|c| c.as_str()).collect();
+            want.sort_unstable();
+            assert_eq!(me["capabilities"], json!(want), "{e} {user}");
+
+            let (page_tok, _) = t.page_session(user).await;
+            let req = Request::get("/")
+                .header(header::COOKIE, format!("zhuqi_session={page_tok}"))
+                .body(Body::empty())
+                .unwrap();
+            let page = String::from_utf8(t.send(req).await.2).unwrap();
+            let keys: Vec<&str> = page.split("data-nav=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+            assert!(!keys.is_empty(), "{e} {user}");
+            assert_eq!(me["nav"], json!(keys), "{e} {user}");
+        }
+    }
 }
