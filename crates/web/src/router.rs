@@ -194,7 +194,7 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         ),
         // API
         r("POST", "/api/v1/auth/logout", Api, "Sign out (ends the session or token)", &[], post(api::auth::logout)),
-        r("GET", "/api/v1/me", Api, "The signed-in user", &[], get(api::auth::me)),
+        r("GET", "/api/v1/me", Api, "The signed-in user, their capabilities and navigation", &[], get(api::auth::me)),
         r(
             "GET",
             "/api/v1/users",
