@@ -895,15 +895,9 @@ pub fn build_router(state: AppState) -> Router {
 async fn not_found(anon: ctx::Anon) -> axum::response::Response {
     use axum::response::IntoResponse;
     if anon.path.starts_with("/api/") {
-        crate::error::ApiError::new(zhuqi_app::AppError::NotFound(anon.path.clone()), anon.meta.request_id)
-            .into_response()
+        crate::error::ApiError::from(zhuqi_app::AppError::NotFound(anon.path.clone())).into_response()
     } else {
-        crate::error::PageError::from_app(
-            zhuqi_app::AppError::NotFound(anon.path.clone()),
-            anon.lang,
-            anon.meta.request_id,
-        )
-        .into_response()
+        crate::error::PageError::from(zhuqi_app::AppError::NotFound(anon.path.clone())).into_response()
     }
 }
 
