@@ -179,14 +179,18 @@ impl IntoResponse for PageError {
     }
 }
 
-/// Transitional: the one module not yet on `?` (pages/visits.rs) still wraps
-/// results explicitly; goes away with it.
-pub trait PageResultExt<T> {
-    fn page(self, ctx: &crate::ctx::Ctx) -> Result<T, PageError>;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhuqi_store::StoreError;
 
-impl<T> PageResultExt<T> for Result<T, AppError> {
-    fn page(self, _: &crate::ctx::Ctx) -> Result<T, PageError> {
-        self.map_err(PageError::from)
+    #[test]
+    fn a_unique_violation_never_shows_the_database_text() {
+        let e = AppError::from(StoreError::Unique("UNIQUE constraint failed: users.username".into()));
+        assert_eq!(status_of(&e).0, StatusCode::CONFLICT);
+        let shown = public_message(&e);
+        assert!(!shown.contains("users") && !shown.contains("UNIQUE"), "{shown}");
+        let res = ApiError::from(e).into_response();
+        assert_eq!(res.status(), StatusCode::CONFLICT);
     }
 }
