@@ -16,7 +16,7 @@ pub mod region;
 pub mod role;
 pub mod visit;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use credit_code::CreditCode;
 pub use error::FieldError;
 pub use role::{Actor, Role, Scope};
