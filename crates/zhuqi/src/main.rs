@@ -222,104 +222,18 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("zhuqi serving at http://{addr}");
     tracing::info!(%addr, "serving");
-    // The deadline sweeper: colours, blue/yellow/red warnings (each once per
-    // deadline, catching up after downtime) and auto-close, every minute.
-    let deadlines = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match deadlines.sweep().await {
-                Ok(r) if r.escalated + r.auto_closed > 0 => {
-                    tracing::info!(
-                        checked = r.checked,
-                        escalated = r.escalated,
-                        auto_closed = r.auto_closed,
-                        "deadline sweep"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
-            }
-        }
-    });
-    // Visit reminders: on the configured day of the month, officers behind
-    // on the rule are told once (idempotent per officer and month). Hourly.
-    let reminders = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match reminders.send_visit_reminders(reminders.now_ms()).await {
-                Ok(n) if n > 0 => tracing::info!(sent = n, "visit reminders"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "visit reminders failed"),
-            }
-        }
-    });
-    // The webhook channel: pending notifications to the configured receiver.
+    // The background jobs (deadline sweep, visit reminders, webhooks, hot
+    // issues, session purge): one table in the application layer.
     if !app.config.webhook.url.trim().is_empty() {
-        let hooks = app.clone();
-        let every = std::time::Duration::from_secs(app.config.webhook.interval_seconds.max(1));
         tracing::info!(url = %app.config.webhook.url, "webhook channel on");
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            let mut warned_given_up = 0;
-            loop {
-                tick.tick().await;
-                match hooks.deliver_webhooks().await {
-                    Ok(r) => {
-                        if r.sent > 0 {
-                            tracing::info!(sent = r.sent, "webhook deliveries");
-                        }
-                        if let Some(e) = r.error {
-                            tracing::warn!(error = %e, "webhook delivery failed; retrying next round");
-                        }
-                        if r.given_up > warned_given_up {
-                            tracing::error!(given_up = r.given_up, "webhook: notifications skipped after max_attempts");
-                            warned_given_up = r.given_up;
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "webhook round failed"),
-                }
-            }
-        });
     }
-    // Hot-issue detection every ten minutes (idempotent: a known group is
-    // not flagged twice; newcomers extend their issue).
-    let detector = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            match detector.detect_hot_issues().await {
-                Ok(r) if !r.flagged.is_empty() || !r.extended.is_empty() => tracing::info!(
-                    flagged = r.flagged.len(),
-                    extended = r.extended.len(),
-                    reflagged = r.reflagged.len(),
-                    "hot-issue detection"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "hot-issue detection failed"),
-            }
-        }
-    });
-    // Sweep expired sessions every ten minutes.
-    let sweeper = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = sweeper.purge_sessions().await {
-                tracing::warn!(error = %e, "session purge failed");
-            }
-        }
-    });
+    let jobs = zhuqi_app::jobs::JobRunner::start(&app, app.jobs());
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    jobs.stop().await;
     app.store.close().await;
     Ok(())
 }

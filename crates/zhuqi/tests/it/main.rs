@@ -16,6 +16,7 @@ mod demands;
 mod enterprise_code;
 mod harness;
 mod hot_issues;
+mod jobs;
 mod metrics;
 mod registry;
 mod routes;
