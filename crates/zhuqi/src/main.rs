@@ -11,7 +11,7 @@ use std::io::Write;
 use std::sync::Arc;
 use zhuqi_app::import::ImportKind;
 use zhuqi_app::{App, RequestMeta};
-use zhuqi_domain::{Actor, SystemClock};
+use zhuqi_domain::{Actor, Clock, FixedClock, OffsetClock, SystemClock};
 use zhuqi_store::Store;
 use zhuqi_web::{AppState, WebConfig};
 
@@ -45,6 +45,11 @@ enum Cmd {
         /// Build the demo data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Build the demo "at" this instant (RFC 3339, e.g. 2026-11-18T10:00:00+08:00):
+        /// the same city, demands, colours and deadlines whatever the real time;
+        /// the server's clock then starts at that instant. Default: the real time.
+        #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Apply the embedded schema migrations and exit.
     Migrate,
@@ -188,7 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     rt.block_on(async move {
         match cli.cmd {
             Cmd::Serve => serve(&cfg, open(&cfg).await?).await,
-            Cmd::Demo { reset, no_serve } => demo(&cfg, reset, no_serve).await,
+            Cmd::Demo { reset, no_serve, now } => demo(&cfg, reset, no_serve, now).await,
             Cmd::Migrate => {
                 let store =
                     Store::connect(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
@@ -210,8 +215,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<App> {
+    open_with(cfg, Arc::new(SystemClock)).await
+}
+
+async fn open_with(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
-    Ok(App::new(store, Arc::new(SystemClock), cfg.app_config()))
+    Ok(App::new(store, clock, cfg.app_config()))
+}
+
+/// `--now`: an RFC 3339 instant with its offset.
+fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 instant (e.g. 2026-11-18T10:00:00+08:00): {e}"))
 }
 
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
@@ -238,7 +254,12 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
+async fn demo(
+    cfg: &Config,
+    reset: bool,
+    no_serve: bool,
+    fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     if reset {
         if cfg.db.starts_with("postgres") {
@@ -254,7 +275,13 @@ async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
             }
         }
     }
-    let app = open(cfg).await?;
+    // With --now the build runs on a clock frozen at that instant (the data
+    // cannot depend on how long the build takes); without, on the real time.
+    let clock: Arc<dyn Clock> = match fixed_now {
+        Some(t) => Arc::new(FixedClock::new(t)),
+        None => Arc::new(SystemClock),
+    };
+    let app = open_with(cfg, clock).await?;
     if app.demo_is_built().await? {
         eprintln!("demo city already in {} (use --reset to rebuild)", cfg.db);
     } else {
@@ -295,7 +322,13 @@ async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
     if no_serve {
         return Ok(());
     }
-    serve(cfg, app).await
+    match fixed_now {
+        // The server's clock starts at --now and runs on from there.
+        Some(t) => {
+            serve(cfg, App::new(app.store.clone(), Arc::new(OffsetClock::starting_at(t)), cfg.app_config())).await
+        }
+        None => serve(cfg, app).await,
+    }
 }
 
 /// `zhuqi hot-issues detect`: one detection run, then every issue it touched.

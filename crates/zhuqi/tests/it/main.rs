@@ -13,6 +13,7 @@ mod auth;
 mod catalogue;
 mod crash;
 mod demands;
+mod demo;
 mod enterprise_code;
 mod harness;
 mod hot_issues;
