@@ -23,10 +23,6 @@ use zhuqi_store::{Conn, StoreError};
 
 pub use zhuqi_store::catalogue::TimeLimits;
 
-/// The largest time limit a city may set, in working days.
-pub const MAX_LIMIT_DAYS: i64 = 60;
-/// The largest auto-close period, in working days.
-pub const MAX_AUTO_CLOSE_DAYS: i64 = 30;
 /// The years an admin may enter or adjust.
 pub const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 /// How long a loaded calendar is trusted before it is read again (so that a
@@ -159,44 +155,10 @@ pub fn official_calendar() -> &'static WorkCalendar {
     CAL.get_or_init(WorkCalendar::official)
 }
 
-/// Checks a time-limit policy: 1 ≤ sign ≤ reply ≤ close ≤ 60 working days and
-/// auto-close 1..=30; the error names the field to correct.
+/// Checks a time-limit policy ([`TimeLimits::parse`]): 1 ≤ sign ≤ reply ≤
+/// close ≤ 60 working days and auto-close 1..=30; the error names the field.
 pub fn validate_time_limits(l: &LimitsInput) -> Result<TimeLimits, FieldError> {
-    let days = |field: &str, v: i64, max: i64| -> Result<u32, FieldError> {
-        match u32::try_from(v) {
-            Ok(d) if (1..=max).contains(&v) => Ok(d),
-            _ => Err(FieldError::new(
-                field,
-                format!("{field} 须为 1 至 {max} 个工作日 ({field} must be 1 to {max} working days, got {v})"),
-            )),
-        }
-    };
-    let limits = TimeLimits {
-        sign_days: days("sign_days", l.sign_days, MAX_LIMIT_DAYS)?,
-        reply_days: days("reply_days", l.reply_days, MAX_LIMIT_DAYS)?,
-        close_days: days("close_days", l.close_days, MAX_LIMIT_DAYS)?,
-        auto_close_days: days("auto_close_days", l.auto_close_days, MAX_AUTO_CLOSE_DAYS)?,
-    };
-    if limits.reply_days < limits.sign_days {
-        return Err(FieldError::new(
-            "reply_days",
-            format!(
-                "答复时限不能短于签收时限 (reply_days {} must be at least sign_days {})",
-                l.reply_days, l.sign_days
-            ),
-        ));
-    }
-    if limits.close_days < limits.reply_days {
-        return Err(FieldError::new(
-            "close_days",
-            format!(
-                "办结时限不能短于答复时限 (close_days {} must be at least reply_days {})",
-                l.close_days, l.reply_days
-            ),
-        ));
-    }
-    limits.validate()?;
-    Ok(limits)
+    TimeLimits::parse(l.sign_days, l.reply_days, l.close_days, l.auto_close_days)
 }
 
 /// Parses a `YYYY-MM-DD` date (exactly that form) of a year an admin may adjust.

@@ -11,7 +11,7 @@ use zhuqi_domain::demand::{
     self, Channel, Colour, Command, DemandActor, DemandError, DemandState, Event, EventKind, NewDemand, Rating, Status,
     TimeLimits, Urgency, Who,
 };
-use zhuqi_domain::{Actor, FieldError, Role, Scope};
+use zhuqi_domain::{Actor, CategoryCode, FieldError, Role, Scope};
 use zhuqi_store::demands::{self as store, DemandFilter, DemandRow, DemandScope, EventRow, Notification, Projection};
 use zhuqi_store::submit;
 use zhuqi_store::{Conn, Page, Paged};
@@ -50,8 +50,8 @@ pub struct DemandDetail {
     pub row: DemandRow,
     pub state: DemandState,
     pub colour_now: Colour,
-    /// Exactly the actions the viewer may take now.
-    pub allowed_actions: Vec<&'static str>,
+    /// Exactly the actions the viewer may take now (serialized by name).
+    pub allowed_actions: Vec<demand::Action>,
     pub departments: Vec<(i64, String, String)>,
     pub timeline: Vec<TimelineEntry>,
 }
@@ -216,7 +216,7 @@ impl App {
         let mut c = self.store.read().await?;
         let mut categories = std::collections::HashMap::new();
         for cat in zhuqi_store::catalogue::list_categories(&mut c).await? {
-            if cat.code.len() == 4 && cat.active != 0 {
+            if CategoryCode::is_minor_code(&cat.code) && cat.active != 0 {
                 let limits = zhuqi_store::catalogue::current_time_limits(&mut c, &cat.code, now).await?;
                 categories.insert(cat.code, (cat.name, limits));
             }

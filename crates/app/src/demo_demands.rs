@@ -2307,7 +2307,7 @@ impl App {
         let categories: HashSet<String> = catalogue::list_categories(&mut c)
             .await?
             .into_iter()
-            .filter(|k| k.active != 0 && k.code.len() == 4)
+            .filter(|k| k.active != 0 && zhuqi_domain::CategoryCode::is_minor_code(&k.code))
             .map(|k| k.code)
             .collect();
         let mut limits = HashMap::new();

@@ -413,7 +413,7 @@ impl App {
             }
         }
         states.sort_by_key(|s| (s.submitted_at, s.id));
-        let open = |s: &DemandState| !matches!(s.status, Status::Merged | Status::Withdrawn | Status::Rejected);
+        let open = |s: &DemandState| !s.status.is_in(&Status::SET_ASIDE);
         let lead = match lead {
             Some(l) => {
                 let Some(s) = states.iter().find(|s| s.id == l) else {

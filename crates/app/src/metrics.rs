@@ -588,7 +588,7 @@ impl App {
         let cats: HashMap<String, String> = zhuqi_store::catalogue::list_categories(&mut c)
             .await?
             .into_iter()
-            .filter(|c| c.code.len() == 2)
+            .filter(|c| zhuqi_domain::CategoryCode::is_major_code(&c.code))
             .map(|c| (c.code, c.name))
             .collect();
         let by_category = by_cat
@@ -645,7 +645,7 @@ impl App {
         // What is red right now, through the demand list (scoped as the actor reads demands).
         let filter = zhuqi_store::demands::DemandFilter {
             colour: Some("red".into()),
-            statuses: vec!["dispatched".into(), "handling".into()],
+            statuses: Status::CLOCK_RUNNING.iter().map(|s| s.as_str().to_string()).collect(),
             // The same demands as the overdue count: lead department / district of the scope.
             lead_department_id: match scope {
                 MetricsScope::Department(d) => Some(d),

@@ -3,6 +3,7 @@
 //! rule can be tested by table and property tests alone.
 
 pub mod calendar;
+pub mod category;
 pub mod clock;
 pub mod credit_code;
 pub mod demand;
@@ -16,6 +17,7 @@ pub mod region;
 pub mod role;
 pub mod visit;
 
+pub use category::CategoryCode;
 pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use credit_code::CreditCode;
 pub use error::FieldError;

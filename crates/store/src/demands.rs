@@ -404,11 +404,11 @@ pub async fn idempotent(c: &mut Conn, user_id: i64, key: &str) -> Result<Option<
 
 /// Open demands the sweeper looks at: (id, state json, version).
 pub async fn sweepable(c: &mut Conn) -> Result<Vec<(i64, String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, state, version FROM demands WHERE status IN ('dispatched', 'handling', 'replied') ORDER BY id",
-    )
-    .fetch_all(&mut *c)
-    .await?)
+    let sql = format!(
+        "SELECT id, state, version FROM demands WHERE status IN ({}) ORDER BY id",
+        crate::sql::status_list(&zhuqi_domain::demand::Status::SWEPT)
+    );
+    Ok(sqlx::query_as(&sql).fetch_all(&mut *c).await?)
 }
 
 /// Records that an escalation was raised; false if it already was.

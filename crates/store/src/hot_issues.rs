@@ -57,13 +57,12 @@ pub struct DocRow {
 /// Demands submitted at or after `since` that still stand for a problem
 /// (withdrawn, rejected and merged duplicates are left out).
 pub async fn docs_since(c: &mut Conn, since: i64) -> Result<Vec<DocRow>> {
-    Ok(sqlx::query_as(
+    let sql = format!(
         "SELECT id, enterprise_id, district_id, category_code, submitted_at, search_text FROM demands \
-         WHERE submitted_at >= $1 AND status NOT IN ('withdrawn', 'rejected', 'merged') ORDER BY submitted_at, id",
-    )
-    .bind(since)
-    .fetch_all(&mut *c)
-    .await?)
+         WHERE submitted_at >= $1 AND status NOT IN ({}) ORDER BY submitted_at, id",
+        crate::sql::status_list(&zhuqi_domain::demand::Status::SET_ASIDE)
+    );
+    Ok(sqlx::query_as(&sql).bind(since).fetch_all(&mut *c).await?)
 }
 
 /// (issue id, status, demand id) for every member demand submitted at or after `since`.

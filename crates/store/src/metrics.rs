@@ -414,12 +414,12 @@ pub async fn reply_hist(c: &mut Conn, filter: &SumFilter, group: GroupBy) -> Res
 
 /// Open red demands now per (lead department or 0, district).
 pub async fn overdue_now(c: &mut Conn) -> Result<Vec<(i64, i64, i64)>> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT COALESCE(lead_department_id, 0), district_id, COUNT(*) FROM demands \
-         WHERE colour = 'red' AND status IN ('dispatched', 'handling') GROUP BY COALESCE(lead_department_id, 0), district_id",
-    )
-    .fetch_all(&mut *c)
-    .await?;
+         WHERE colour = 'red' AND status IN ({}) GROUP BY COALESCE(lead_department_id, 0), district_id",
+        crate::sql::status_list(&zhuqi_domain::demand::Status::CLOCK_RUNNING)
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?));

@@ -139,3 +139,25 @@ pub struct Paged<T> {
     pub page: i64,
     pub per_page: i64,
 }
+
+/// A domain status set as the inside of an SQL `IN (…)`: `'dispatched',
+/// 'handling'`. Statuses are fixed identifiers (`[a-z_]`), so they are safe
+/// as literals, and a literal list keeps the statement text — and its plan —
+/// the same on every call.
+pub fn status_list(set: &[zhuqi_domain::demand::Status]) -> String {
+    set.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod status_list_tests {
+    use zhuqi_domain::demand::Status;
+
+    #[test]
+    fn a_set_renders_as_quoted_literals() {
+        assert_eq!(super::status_list(&Status::CLOCK_RUNNING), "'dispatched', 'handling'");
+        assert_eq!(super::status_list(&Status::SWEPT), "'dispatched', 'handling', 'replied'");
+        for s in Status::ALL {
+            assert!(s.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s:?}");
+        }
+    }
+}

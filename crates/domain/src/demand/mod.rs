@@ -24,15 +24,19 @@
 //! later; both are events carrying the new values. See [`close_deadline`] for
 //! which clock the colours follow.
 
+mod action_needs;
 mod command;
 mod event;
+mod limits;
 mod rules;
+mod status_set;
 mod supervision;
 mod types;
 
 #[cfg(test)]
 mod tests;
 
+pub use action_needs::{ActionField, FieldKind};
 pub use command::{Action, Command, ACTIONS};
 pub use event::{Event, EventKind};
 pub use rules::{allowed_actions, apply, decide, DemandError};

@@ -615,6 +615,6 @@ pub fn apply(state: &mut DemandState, event: &Event) {
 
 /// The actions this actor may take now: every action whose state, actor and
 /// timing gates pass (input is not validated), in [`ACTIONS`](super::ACTIONS) order.
-pub fn allowed_actions(state: &DemandState, who: &Who, now: i64, cal: &WorkCalendar) -> Vec<&'static str> {
-    Action::ALL.into_iter().filter(|a| gate(state, *a, who, now, cal).is_ok()).map(Action::as_str).collect()
+pub fn allowed_actions(state: &DemandState, who: &Who, now: i64, cal: &WorkCalendar) -> Vec<Action> {
+    Action::ALL.into_iter().filter(|a| gate(state, *a, who, now, cal).is_ok()).collect()
 }

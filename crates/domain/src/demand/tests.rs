@@ -260,7 +260,7 @@ fn every_state_action_role_triple_is_allowed_or_refused_as_the_table_says() {
                 let who = k.who();
                 let may = roles.split_whitespace().any(|r| r == k.name());
                 let got = decide(&state, &canonical(action), &who, now, cal());
-                let listed = allowed_actions(&state, &who, now, cal()).contains(name);
+                let listed = allowed_actions(&state, &who, now, cal()).contains(&action);
                 let ctx = format!("{} × {name} × {}: {got:?}", status.as_str(), k.name());
                 match (legal, may) {
                     (false, _) => assert_eq!(got, Err(DemandError::Illegal { status, action: name }), "{ctx}"),
@@ -325,7 +325,7 @@ fn actors_out_of_relation_are_forbidden() {
             Err(DemandError::Forbidden { role: who.role(), action: action.as_str() }),
             "{action:?} {who:?}"
         );
-        assert!(!allowed_actions(&state, &who, now_for(action), cal()).contains(&action.as_str()));
+        assert!(!allowed_actions(&state, &who, now_for(action), cal()).contains(&action));
     }
     assert_eq!(n, 22);
 
@@ -480,8 +480,8 @@ fn an_objection_after_the_signing_period_is_refused() {
     assert!(ok.is_ok());
     let late = decide(&s, &Command::Object { reason: reason() }, &K::DeptHead.who(), cst("2026-03-04T00:00"), cal());
     assert!(matches!(late, Err(DemandError::Invalid(ref f)) if f.field == "reason"), "{late:?}");
-    assert!(!allowed_actions(&s, &K::DeptHead.who(), cst("2026-03-04T00:00"), cal()).contains(&"object"));
-    assert!(allowed_actions(&s, &K::DeptHead.who(), cst("2026-03-04T00:00"), cal()).contains(&"sign"));
+    assert!(!allowed_actions(&s, &K::DeptHead.who(), cst("2026-03-04T00:00"), cal()).contains(&Action::Object));
+    assert!(allowed_actions(&s, &K::DeptHead.who(), cst("2026-03-04T00:00"), cal()).contains(&Action::Sign));
 }
 
 #[test]
@@ -598,7 +598,9 @@ fn extensions_are_requested_before_the_deadline_and_approved_by_the_head() {
     // After the deadline (Monday 03-09 24:00): refused, and not offered.
     let late = decide(&s, &canonical(Action::RequestExtension), &K::DeptHandler.who(), cst("2026-03-10T00:00"), cal());
     assert!(matches!(late, Err(DemandError::Invalid(ref f)) if f.field == "days"), "{late:?}");
-    assert!(!allowed_actions(&s, &K::DeptHandler.who(), cst("2026-03-10T00:00"), cal()).contains(&"request_extension"));
+    assert!(
+        !allowed_actions(&s, &K::DeptHandler.who(), cst("2026-03-10T00:00"), cal()).contains(&Action::RequestExtension)
+    );
 
     // On the last day: fine; a second request while one is pending is not.
     step(&mut s, canonical(Action::RequestExtension), K::DeptHandler, cst("2026-03-09T15:00"));
@@ -805,7 +807,7 @@ fn escalations_are_raised_once_per_level_and_deadline() {
     let ev = step(&mut s, Command::Escalate { level: Colour::Yellow }, K::System, t1);
     assert_eq!(ev[0].kind, EventKind::Escalated { level: Colour::Yellow, deadline: cst("2026-03-04T00:00") });
     assert!(decide(&s, &Command::Escalate { level: Colour::Yellow }, &sys, t1, cal()).is_err());
-    assert!(!allowed_actions(&s, &sys, t1, cal()).contains(&"escalate"));
+    assert!(!allowed_actions(&s, &sys, t1, cal()).contains(&Action::Escalate));
     // Catching up after downtime: blue and red for the close deadline.
     let t2 = cst("2026-03-11T09:00");
     assert_eq!(colour(&s, t2, cal()), Colour::Red);
@@ -899,9 +901,10 @@ fn names_labels_and_strings_round_trip() {
         assert_eq!(canonical(a).action(), a);
     }
     assert_eq!(TimeLimits::default(), TimeLimits { sign_days: 1, reply_days: 3, close_days: 5, auto_close_days: 5 });
-    assert!(TimeLimits::default().validate().is_ok());
-    assert_eq!(TimeLimits { sign_days: 0, ..TimeLimits::default() }.validate().unwrap_err().field, "sign_days");
-    assert_eq!(TimeLimits { reply_days: 6, ..TimeLimits::default() }.validate().unwrap_err().field, "reply_days");
+    assert_eq!(TimeLimits::parse(1, 3, 5, 5), Ok(TimeLimits::default()));
+    assert_eq!(TimeLimits::parse(0, 3, 5, 5).unwrap_err().field, "sign_days");
+    // The interim-reply limit longer than the close limit: the close limit is named (as the admin form always did).
+    assert_eq!(TimeLimits::parse(1, 6, 5, 5).unwrap_err().field, "close_days");
 }
 
 #[test]
@@ -1041,11 +1044,11 @@ proptest! {
                 let allowed = allowed_actions(&s, &who, now, cal());
                 match decide(&s, &cmd, &who, now, cal()) {
                     Err(DemandError::Illegal { .. } | DemandError::Forbidden { .. }) => {
-                        prop_assert!(!allowed.contains(&cmd.name()), "{cmd:?} refused but offered");
+                        prop_assert!(!allowed.contains(&cmd.action()), "{cmd:?} refused but offered");
                     }
                     Err(DemandError::Invalid(_)) => {}
                     Ok(events) => {
-                        prop_assert!(allowed.contains(&cmd.name()), "{cmd:?} accepted but not offered");
+                        prop_assert!(allowed.contains(&cmd.action()), "{cmd:?} accepted but not offered");
                         accepted = Some(events);
                         break;
                     }

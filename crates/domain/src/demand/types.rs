@@ -347,40 +347,6 @@ impl Default for TimeLimits {
     }
 }
 
-impl TimeLimits {
-    /// The largest limit an admin may configure.
-    pub const MAX_DAYS: u32 = 365;
-
-    /// Each limit must be 1..=[`TimeLimits::MAX_DAYS`] working days, and the
-    /// interim-reply limit may not exceed the close limit.
-    pub fn validate(&self) -> Result<(), FieldError> {
-        for (field, v) in [
-            ("sign_days", self.sign_days),
-            ("reply_days", self.reply_days),
-            ("close_days", self.close_days),
-            ("auto_close_days", self.auto_close_days),
-        ] {
-            if !(1..=Self::MAX_DAYS).contains(&v) {
-                return Err(FieldError::new(
-                    field,
-                    format!(
-                        "时限应为 1 至 {} 个工作日 (must be 1 to {} working days, got {v})",
-                        Self::MAX_DAYS,
-                        Self::MAX_DAYS
-                    ),
-                ));
-            }
-        }
-        if self.reply_days > self.close_days {
-            return Err(FieldError::new(
-                "reply_days",
-                "阶段性答复时限不能长于办结时限 (the interim-reply limit cannot exceed the close limit)",
-            ));
-        }
-        Ok(())
-    }
-}
-
 /// A pending request for more time (延期申请).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ExtensionRequest {

@@ -96,6 +96,10 @@ struct CategoriesPage {
     may_edit_policy: bool,
     review_required: bool,
     error: Option<String>,
+    /// [`TimeLimits::MAX_DAYS`](zhuqi_domain::demand::TimeLimits::MAX_DAYS), the inputs' `max`.
+    max_days: u32,
+    /// [`TimeLimits::MAX_AUTO_CLOSE_DAYS`](zhuqi_domain::demand::TimeLimits::MAX_AUTO_CLOSE_DAYS).
+    max_auto_close_days: u32,
 }
 
 /// What a failed form leaves for the page to show again.
@@ -198,6 +202,8 @@ fn build_categories(
         may_edit_policy: o.may_edit_policy,
         review_required: o.review_required,
         error: failed.map(|f| f.message),
+        max_days: zhuqi_domain::demand::TimeLimits::MAX_DAYS,
+        max_auto_close_days: zhuqi_domain::demand::TimeLimits::MAX_AUTO_CLOSE_DAYS,
     }
 }
 

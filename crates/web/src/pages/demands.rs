@@ -19,8 +19,8 @@ use serde_json::{json, Map, Value};
 use zhuqi_app::demands::{DemandDetail, SubmitInput};
 use zhuqi_app::AppError;
 use zhuqi_domain::clock::{display_cst, display_deadline};
-use zhuqi_domain::demand::Status;
-use zhuqi_domain::Role;
+use zhuqi_domain::demand::{Action, Status};
+use zhuqi_domain::{CategoryCode, Role};
 use zhuqi_store::demands::{DemandRow, Notification};
 use zhuqi_store::Page;
 
@@ -37,6 +37,8 @@ pub struct QueueRow {
 struct QueuePage {
     c: Chrome,
     q: DemandQuery,
+    /// The "in work" option's value (`Status::IN_WORK`).
+    in_work: String,
     statuses: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     colours: Vec<(String, String)>,
@@ -67,7 +69,7 @@ fn default_query(role: Role, mut q: DemandQuery) -> DemandQuery {
         match role {
             Role::Coordinator => q.status = Some("submitted".into()),
             Role::DeptHandler | Role::DeptHead => {
-                q.status = Some("dispatched,handling,suspended".into());
+                q.status = Some(Status::query_value(&Status::IN_WORK));
                 q.sort = Some("deadline".into());
             }
             _ => {}
@@ -106,7 +108,7 @@ pub async fn list(
         .await
         .page(&ctx)?
         .into_iter()
-        .filter(|c| c.code.len() == 2)
+        .filter(|c| CategoryCode::is_major_code(&c.code))
         .map(|c| (c.code, c.name))
         .collect();
     let query = query_string(&[
@@ -131,6 +133,7 @@ pub async fn list(
     };
     let p = QueuePage {
         c: chrome(&ctx, "demands", lang.t(title).to_string(), "demands"),
+        in_work: Status::query_value(&Status::IN_WORK),
         statuses,
         categories,
         colours: ["red", "yellow", "blue", "none"].iter().map(|k| (k.to_string(), colour_label(lang, k))).collect(),
@@ -156,7 +159,20 @@ pub async fn export(
 }
 
 /// A major category and its (code, name, plain words) minors, for the picker.
-type CategoryGroup = (String, Vec<(String, String, String)>);
+pub(crate) type CategoryGroup = (String, Vec<(String, String, String)>);
+
+/// The category picker's tree: each major's name with its minors.
+pub(crate) fn category_groups(cats: &[zhuqi_store::catalogue::Category]) -> Vec<CategoryGroup> {
+    zhuqi_domain::category::group_by_major(cats, |c| &c.code)
+        .into_iter()
+        .map(|(major, minors)| {
+            (
+                major.name.clone(),
+                minors.into_iter().map(|m| (m.code.clone(), m.name.clone(), m.plain.clone())).collect(),
+            )
+        })
+        .collect()
+}
 
 #[derive(Template)]
 #[template(path = "demand_new.html")]
@@ -180,15 +196,7 @@ async fn new_page(
     }
     let enterprises = st.app.submittable_enterprises(&ctx.actor).await.page(ctx)?;
     let cats = st.app.demand_categories().await.page(ctx)?;
-    let mut groups: Vec<CategoryGroup> = Vec::new();
-    for c in cats.iter().filter(|c| c.code.len() == 2) {
-        let items = cats
-            .iter()
-            .filter(|m| m.code.len() == 4 && m.code.starts_with(&c.code))
-            .map(|m| (m.code.clone(), m.name.clone(), m.plain.clone()))
-            .collect();
-        groups.push((c.name.clone(), items));
-    }
+    let groups = category_groups(&cats);
     let p = NewPage {
         c: chrome(ctx, "demand-new", ctx.lang.t("new_demand").into(), "demands"),
         enterprises,
@@ -300,31 +308,35 @@ pub struct ActionForm {
     pub danger: bool,
 }
 
-fn fields_of(lang: Lang, action: &str) -> Vec<FormField> {
-    let f = |name, key: &str, kind, required| FormField { name, label: lang.t(key).to_string(), kind, required };
-    match action {
-        "dispatch" => vec![
-            f("department_id", "lead_department", "department", true),
-            f("assisting", "assisting_departments", "departments", false),
-            f("note", "note", "text", false),
-        ],
-        "transfer" => {
-            vec![f("department_id", "lead_department", "department", true), f("reason", "reason", "text", true)]
-        }
-        "add_assist" => vec![f("departments", "assisting_departments", "departments", true)],
-        "interim_reply" | "add_info" => vec![f("text", "content", "textarea", true)],
-        "reply" => {
-            vec![f("text", "reply_text", "textarea", true), f("outcome_count", "outcome_count", "number", false)]
-        }
-        "rate" => vec![f("rating", "rating", "rating", true), f("comment", "comment", "text", false)],
-        "request_extension" => vec![f("days", "extension_days", "number", true), f("reason", "reason", "text", true)],
-        "supervise" => vec![f("note", "note", "text", true), f("due_days", "supervise_days", "number", true)],
-        "urge" => vec![f("note", "note", "text", false)],
-        "merge_into" => vec![f("target", "merge_target", "number", true)],
-        "object" | "return_reply" | "refuse_extension" | "suspend" | "withdraw" | "reject" => {
-            vec![f("reason", "reason", "text", true)]
-        }
-        _ => vec![],
+/// The action's form fields ([`Action::fields`]), labelled.
+fn fields_of(lang: Lang, action: Action) -> Vec<FormField> {
+    action
+        .fields()
+        .iter()
+        .map(|f| FormField {
+            name: f.name,
+            label: lang.t(field_label(action, f.name)).to_string(),
+            kind: f.kind.as_str(),
+            required: f.required,
+        })
+        .collect()
+}
+
+/// The i18n key of an action form field's label.
+fn field_label(action: Action, field: &str) -> &'static str {
+    match field {
+        "department_id" => "lead_department",
+        "assisting" | "departments" => "assisting_departments",
+        "text" if action == Action::Reply => "reply_text",
+        "text" => "content",
+        "outcome_count" => "outcome_count",
+        "rating" => "rating",
+        "comment" => "comment",
+        "days" => "extension_days",
+        "due_days" => "supervise_days",
+        "target" => "merge_target",
+        "note" => "note",
+        _ => "reason",
     }
 }
 
@@ -450,12 +462,13 @@ pub async fn detail(
     let actions = d
         .allowed_actions
         .iter()
-        .filter(|a| !matches!(**a, "auto_close" | "escalate"))
+        .copied()
+        .filter(|a| !a.is_automatic())
         .map(|a| ActionForm {
-            name: a,
-            label: lang.t(&format!("act_{a}")).to_string(),
+            name: a.as_str(),
+            label: lang.t(&format!("act_{}", a.as_str())).to_string(),
             fields: fields_of(lang, a),
-            danger: matches!(*a, "reject" | "withdraw" | "object" | "refuse_extension" | "return_reply"),
+            danger: a.is_destructive(),
         })
         .collect();
     let suggested = if d.row.lead_department_id.is_none() && d.row.status == "submitted" {
@@ -475,7 +488,7 @@ pub async fn detail(
             (r.as_str().to_string(), if lang == Lang::En { r.label_en().to_string() } else { r.label_zh().to_string() })
         })
         .collect();
-    let show_reply = matches!(d.row.status.as_str(), "replied" | "under_review" | "closed");
+    let show_reply = Status::parse(&d.row.status).is_some_and(|s| s.is_in(&Status::HAS_REPLY));
     let colour = d.colour_now.as_str().to_string();
     let p = DetailPage {
         c: chrome(&ctx, "demand", d.row.title.clone(), "demands"),

@@ -7,6 +7,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use zhuqi_domain::demand::Status;
 use zhuqi_domain::Role;
 use zhuqi_store::enterprises::{EnterpriseFilter, EnterpriseRow};
 use zhuqi_store::users::OfficerFilter;
@@ -121,12 +122,12 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
         }
     }
     // Demand figures of the role's scope, each linking to the list behind it.
-    let count = |statuses: &'static str, colour: Option<&'static str>| {
+    let count = |statuses: &'static [Status], colour: Option<&'static str>| {
         let st = &st;
         let ctx = &ctx;
         async move {
             let f = zhuqi_store::demands::DemandFilter {
-                statuses: statuses.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                statuses: statuses.iter().map(|s| s.as_str().to_string()).collect(),
                 colour: colour.map(str::to_string),
                 ..Default::default()
             };
@@ -134,10 +135,10 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
         }
     };
     let mut dstats: Vec<(String, String, String, String)> = Vec::new();
-    let open = "submitted,dispatched,handling,suspended,under_review,replied";
+    let open = Status::query_value(&Status::OPEN);
     match a.role {
         Role::Coordinator | Role::CityAdmin | Role::DistrictAdmin => {
-            let n = count("submitted", None).await.page(&ctx)?;
+            let n = count(&[Status::Submitted], None).await.page(&ctx)?;
             dstats.push((
                 lang.t("queue_coordinator").into(),
                 n.to_string(),
@@ -146,15 +147,15 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
             ));
         }
         Role::DeptHandler | Role::DeptHead => {
-            let n = count("dispatched,handling,suspended", None).await.page(&ctx)?;
+            let n = count(&Status::IN_WORK, None).await.page(&ctx)?;
             dstats.push((lang.t("queue_department").into(), n.to_string(), "/demands".into(), "queue".into()));
         }
         _ => {}
     }
     {
-        let n = count(open, None).await.page(&ctx)?;
+        let n = count(&Status::OPEN, None).await.page(&ctx)?;
         dstats.push((lang.t("open_demands").into(), n.to_string(), format!("/demands?status={open}"), "open".into()));
-        let r = count(open, Some("red")).await.page(&ctx)?;
+        let r = count(&Status::OPEN, Some("red")).await.page(&ctx)?;
         dstats.push((lang.t("colour_red").into(), r.to_string(), "/demands?colour=red".into(), "red".into()));
     }
     stats.splice(0..0, dstats);

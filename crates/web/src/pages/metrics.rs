@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhuqi_app::metrics::{figure_cells, officer_cells, pct, Bar, Dashboard, MetricsScope, ReportKind};
+use zhuqi_domain::demand::Status;
 use zhuqi_domain::metrics::Figures;
 
 /// One horizontal bar of a chart, laid out.
@@ -90,7 +91,8 @@ pub struct Tile {
 fn tiles(lang: Lang, f: &Figures, city: &Figures, base: &str, scope: &str) -> Vec<Tile> {
     let en = lang == Lang::En;
     let t = |zh: &str, e: &str| if en { e.to_string() } else { zh.to_string() };
-    let open = "submitted,dispatched,handling,suspended,under_review,replied";
+    let open = Status::query_value(&Status::OPEN);
+    let answered = Status::query_value(&Status::ANSWERED);
     vec![
         Tile {
             metric: "received",
@@ -125,21 +127,21 @@ fn tiles(lang: Lang, f: &Figures, city: &Figures, base: &str, scope: &str) -> Ve
             label: t("按时签收率", "On-time sign rate"),
             value: pct(f.on_time_sign_rate),
             city: pct(city.on_time_sign_rate),
-            href: format!("/demands?{base}&status=handling,suspended,under_review,replied,closed"),
+            href: format!("/demands?{base}&status={}", Status::query_value(&Status::PAST_SIGNING)),
         },
         Tile {
             metric: "on_time_rate_dispatch",
             label: t("及时办结率(派单时钟)", "On-time completion (dispatch clock)"),
             value: pct(f.on_time_rate_dispatch),
             city: pct(city.on_time_rate_dispatch),
-            href: format!("/demands?{base}&status=replied,closed"),
+            href: format!("/demands?{base}&status={answered}"),
         },
         Tile {
             metric: "on_time_rate_sign",
             label: t("及时办结率(签收时钟)", "On-time completion (sign clock)"),
             value: pct(f.on_time_rate_sign),
             city: pct(city.on_time_rate_sign),
-            href: format!("/demands?{base}&status=replied,closed"),
+            href: format!("/demands?{base}&status={answered}"),
         },
         Tile {
             metric: "urge_rate",
@@ -167,21 +169,21 @@ fn tiles(lang: Lang, f: &Figures, city: &Figures, base: &str, scope: &str) -> Ve
             label: t("平均答复(工作日)", "Mean working days to reply"),
             value: f.mean_reply_days.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into()),
             city: city.mean_reply_days.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into()),
-            href: format!("/demands?{base}&status=replied,closed"),
+            href: format!("/demands?{base}&status={answered}"),
         },
         Tile {
             metric: "p90_reply_days",
             label: t("答复P90(工作日)", "p90 working days to reply"),
             value: f.p90_reply_days.map(|x| x.to_string()).unwrap_or_else(|| "—".into()),
             city: city.p90_reply_days.map(|x| x.to_string()).unwrap_or_else(|| "—".into()),
-            href: format!("/demands?{base}&status=replied,closed"),
+            href: format!("/demands?{base}&status={answered}"),
         },
         Tile {
             metric: "overdue_now",
             label: t("当前超期(红)", "Overdue now (red)"),
             value: f.overdue_now.to_string(),
             city: city.overdue_now.to_string(),
-            href: format!("/demands?colour=red&status=dispatched,handling{scope}"),
+            href: format!("/demands?colour=red&status={}{scope}", Status::query_value(&Status::CLOCK_RUNNING)),
         },
     ]
 }
@@ -191,6 +193,8 @@ fn tiles(lang: Lang, f: &Figures, city: &Figures, base: &str, scope: &str) -> Ve
 struct DashboardPage {
     c: Chrome,
     en: bool,
+    /// The statuses of the red list (`Status::CLOCK_RUNNING`), as a filter value.
+    red_statuses: String,
     d: Dashboard,
     dept_view: bool,
     tiles: Vec<Tile>,
@@ -246,6 +250,7 @@ pub async fn dashboard(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Res
     let page = DashboardPage {
         c: chrome(&ctx, "dashboard", format!("{} · {}", t("驾驶舱", "Dashboard"), d.title), "dashboard"),
         en,
+        red_statuses: Status::query_value(&Status::CLOCK_RUNNING),
         dept_view: matches!(d.scope, MetricsScope::Department(_)),
         tiles: tiles(lang, &d.figures, &d.city, &d.base_query, &d.scope_query),
         charts,

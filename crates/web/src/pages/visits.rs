@@ -11,6 +11,7 @@
 //! Forms post, then redirect (POST-redirect-GET); a form with a mistake is
 //! shown again with the message and what was typed (422).
 
+use super::demands::CategoryGroup;
 use super::enterprises::xlsx_response;
 use super::form_files::{check_files, read_form_with_files};
 use super::{chrome, query_string, render, Chrome, Pager};
@@ -814,9 +815,6 @@ pub struct EditView {
     pub changes: Vec<(String, String, String)>,
 }
 
-/// A major category and its (code, name, plain words) minors, for the picker.
-type CategoryGroup = (String, Vec<(String, String, String)>);
-
 #[derive(Template)]
 #[template(path = "visit.html")]
 struct DetailPage {
@@ -913,17 +911,7 @@ fn edit_views(lang: Lang, d: &VisitDetail) -> Vec<EditView> {
 }
 
 async fn category_groups(st: &AppState, ctx: &Ctx) -> Result<Vec<CategoryGroup>, PageError> {
-    let cats = st.app.demand_categories().await.page(ctx)?;
-    let mut groups: Vec<CategoryGroup> = Vec::new();
-    for c in cats.iter().filter(|c| c.code.len() == 2) {
-        let items = cats
-            .iter()
-            .filter(|m| m.code.len() == 4 && m.code.starts_with(&c.code))
-            .map(|m| (m.code.clone(), m.name.clone(), m.plain.clone()))
-            .collect();
-        groups.push((c.name.clone(), items));
-    }
-    Ok(groups)
+    Ok(super::demands::category_groups(&st.app.demand_categories().await.page(ctx)?))
 }
 
 /// A demand title from the needs: their first line, at most 30 characters.
