@@ -5,7 +5,7 @@
 // and removes the temp dir.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,6 +117,8 @@ async function saveSessions(base) {
 
 export default async function globalSetup() {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // The failure screenshots of an earlier run would read as this run's.
+  for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('FAIL-')) rmSync(path.join(ARTIFACTS, f), { force: true });
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'zhuqi-e2e-'));
   let server = null;
   const cleanup = () => {

@@ -68,11 +68,15 @@ export const test = base.extend({
       assert.equal(pathOf(page), '/', `${username} lands on /`);
       return page;
     };
+    let failed = false;
     try {
       await use(open);
       for (const s of sessions) assert.deepEqual(s.problems, [], `no script errors on the pages of ${s.username}`);
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      if (testInfo.status !== testInfo.expectedStatus) {
+      if (failed || testInfo.status !== testInfo.expectedStatus) {
         for (const s of sessions) {
           const file = path.join(ARTIFACTS, `FAIL-demand-${s.username}-${s.vp}.png`);
           await s.page.screenshot({ path: file, fullPage: true }).catch(() => {});
