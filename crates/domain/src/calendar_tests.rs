@@ -38,8 +38,7 @@ fn bundled_file_parses_cleanly_and_covers_2020_to_2026() {
 fn yearly_working_day_totals_match_the_notices() {
     // Totals from the State Council notices, as counted by chinesecalendar.
     let cal = WorkCalendar::official();
-    for (year, total) in [(2020, 249), (2021, 250), (2022, 249), (2023, 249), (2024, 251), (2025, 248), (2026, 248)]
-    {
+    for (year, total) in [(2020, 249), (2021, 250), (2022, 249), (2023, 249), (2024, 251), (2025, 248), (2026, 248)] {
         let n = cal.year_days(year).iter().filter(|i| i.working).count();
         assert_eq!(n as i64, total, "{year}");
         let dec31 = NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap();
@@ -214,13 +213,9 @@ fn local_adjustments_change_results() {
     let mut cal = WorkCalendar::official();
     let friday = at("2026-03-06T10:00:00+08:00");
     assert_eq!(cal.due(friday, wd(1)).last_day, d("2026-03-09"));
-    cal.with_adjustments([Adjustment {
-        date: d("2026-03-09"), kind: DayKind::Holiday, name: "地方假日".into()
-    }]);
+    cal.with_adjustments([Adjustment { date: d("2026-03-09"), kind: DayKind::Holiday, name: "地方假日".into() }]);
     assert_eq!(cal.due(friday, wd(1)).last_day, d("2026-03-10"));
-    cal.with_adjustments([Adjustment {
-        date: d("2026-03-07"), kind: DayKind::Workday, name: "调休上班".into()
-    }]);
+    cal.with_adjustments([Adjustment { date: d("2026-03-07"), kind: DayKind::Workday, name: "调休上班".into() }]);
     assert_eq!(cal.due(friday, wd(1)).last_day, d("2026-03-07"));
     // A local adjustment can also reopen an official holiday.
     cal.with_adjustments([Adjustment { date: d("2026-10-02"), kind: DayKind::Workday, name: "值班".into() }]);

@@ -171,5 +171,4 @@ impl App {
         tx.commit().await?;
         Ok((created, updated))
     }
-
 }

@@ -26,14 +26,14 @@ use zhuqi_domain::{Actor, CreditCode, FieldError, Role};
 use zhuqi_store::import_support::{self as support, EnterpriseKey, UserKey};
 use zhuqi_store::Conn;
 
-mod read;
-mod validate;
+mod assignments;
 mod enterprises;
 mod officers;
-mod assignments;
+mod read;
+mod validate;
+use officers::*;
 use read::*;
 use validate::*;
-use officers::*;
 
 /// Most data rows one file may hold.
 pub const MAX_ROWS: usize = 100_000;
@@ -143,10 +143,6 @@ pub(crate) const ASSIGNMENT_COLUMNS: &[ColSpec] = &[
 
 /// One non-empty row of the file: its 1-based row number and its cells.
 type Row = (usize, Vec<String>);
-
-
-
-
 
 impl App {
     /// All-or-nothing import of a .csv (UTF-8, with or without BOM, or
@@ -260,9 +256,7 @@ impl App {
         progress(total, total);
         Ok(ImportReport { kind, rows: data.len(), created, updated })
     }
-
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -181,7 +181,6 @@ impl App {
         tx.commit().await?;
         Ok((created, updated))
     }
-
 }
 
 /// Hashes the distinct initial passwords of new officers, each once, a few

@@ -66,9 +66,8 @@ async fn fixture() -> Fx {
         created_at: now,
     };
     let admin = zhuqi_store::users::insert(&mut tx, &user("admin", Role::CityAdmin, None)).await.unwrap();
-    let lda = zhuqi_store::users::insert(&mut tx, &user("liandu-admin", Role::DistrictAdmin, Some(liandu)))
-        .await
-        .unwrap();
+    let lda =
+        zhuqi_store::users::insert(&mut tx, &user("liandu-admin", Role::DistrictAdmin, Some(liandu))).await.unwrap();
     tx.commit().await.unwrap();
     Fx {
         app,
@@ -128,9 +127,8 @@ async fn import_a_utf8_csv_creates_then_updates_enterprises() {
     assert_eq!(calls.lock().unwrap().last(), Some(&(4, 4)));
 
     let mut c = fx.app.store.read().await.unwrap();
-    let all = zhuqi_store::enterprises::all(&mut c, zhuqi_domain::Scope::All, &EnterpriseFilter::default())
-        .await
-        .unwrap();
+    let all =
+        zhuqi_store::enterprises::all(&mut c, zhuqi_domain::Scope::All, &EnterpriseFilter::default()).await.unwrap();
     drop(c);
     let first = all.iter().find(|e| e.credit_code == code(1)).unwrap();
     assert_eq!(first.district_name, "莲都区");
@@ -301,8 +299,7 @@ async fn officers_then_assignments_keep_history() {
     assert_eq!(history[0].reason, "工作调整");
 
     // An officer of another district, an unknown officer, an unknown enterprise.
-    let bad =
-        format!("统一社会信用代码,服务员用户名\n{},wang-5\n{},nobody\n{},li_si\n", code(1), code(1), code(99));
+    let bad = format!("统一社会信用代码,服务员用户名\n{},wang-5\n{},nobody\n{},li_si\n", code(1), code(1), code(99));
     let errs = row_errors(import(&fx, &fx.admin, ImportKind::Assignments, "a.csv", bad.as_bytes()).await);
     let got: Vec<(usize, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
     assert_eq!(got, [(2, "服务员用户名"), (3, "统一社会信用代码"), (3, "服务员用户名"), (4, "统一社会信用代码")]);
@@ -381,8 +378,7 @@ async fn an_enterprise_export_reads_back_and_imports_back() {
     let range = book.worksheet_range_at(0).unwrap().unwrap();
     let phones: Vec<String> = range.rows().skip(1).map(|r| r[8].to_string()).collect();
     assert!(phones.contains(&"138****5678".to_string()), "{phones:?}");
-    let bytes =
-        fx.app.export_enterprises_xlsx(&fx.liandu_admin, &EnterpriseFilter::default(), &meta).await.unwrap();
+    let bytes = fx.app.export_enterprises_xlsx(&fx.liandu_admin, &EnterpriseFilter::default(), &meta).await.unwrap();
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(book.worksheet_range_at(0).unwrap().unwrap().height(), 1 + 1);
 

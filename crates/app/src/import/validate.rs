@@ -125,7 +125,12 @@ impl Cells<'_> {
     }
 
     /// A required value parsed by a domain rule (its message is used as is).
-    pub(super) fn parsed<T>(&self, errs: &mut Errors, key: &str, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Option<T> {
+    pub(super) fn parsed<T>(
+        &self,
+        errs: &mut Errors,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, FieldError>,
+    ) -> Option<T> {
         let v = self.cols.cell(key, self.cells);
         if v.is_empty() {
             self.err(errs, key, "必填项为空 (this required value is empty)");

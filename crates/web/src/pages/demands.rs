@@ -105,8 +105,7 @@ pub async fn list(
     let categories = st
         .app
         .demand_categories()
-        .await
-        ?
+        .await?
         .into_iter()
         .filter(|c| CategoryCode::is_major_code(&c.code))
         .map(|c| (c.code, c.name))
