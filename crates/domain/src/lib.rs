@@ -18,7 +18,7 @@ pub mod role;
 pub mod visit;
 
 pub use category::CategoryCode;
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use credit_code::CreditCode;
 pub use error::FieldError;
 pub use role::{Actor, Role, Scope};

@@ -42,6 +42,7 @@ pub struct DemandRow {
     pub description: String,
     pub channel: String,
     pub urgency: String,
+    #[serde(serialize_with = "crate::flag")]
     pub confidential: i64,
     pub status: String,
     pub colour: String,

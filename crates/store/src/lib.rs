@@ -266,3 +266,9 @@ impl Store {
         self.read.close().await;
     }
 }
+
+/// Serialises a 0/1 integer column as a JSON boolean: flags are booleans on
+/// the API (as on input) while the column stays an integer both engines share.
+pub fn flag<S: serde::Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_bool(*v != 0)
+}

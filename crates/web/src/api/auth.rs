@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
 
 use crate::ctx::{set_cookie, Anon, ApiCtx, SESSION_COOKIE};
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
@@ -10,7 +10,6 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use zhuqi_app::AppError;
-use zhuqi_domain::FieldError;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginBody {
@@ -26,8 +25,7 @@ pub async fn login(
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let rid = anon.meta.request_id.clone();
-    let Json(b) =
-        body.map_err(|e| ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.clone()))?;
+    let Json(b) = body?;
     // Failed sign-ins are limited per client IP (successful ones are not counted).
     if let Err(r) = st.app.login_allowed(&anon.meta.ip) {
         st.app
@@ -41,7 +39,7 @@ pub async fn login(
             if matches!(e, AppError::BadCredentials | AppError::Locked(_)) {
                 st.app.login_failed(&anon.meta.ip);
             }
-            return Err(ApiError::new(e, rid));
+            return Err(ApiError::from(e));
         }
     };
     let max_age = (s.expires_at - st.app.now_ms()) / 1000;
@@ -56,7 +54,7 @@ pub async fn login(
 
 /// POST /api/v1/auth/logout → 204.
 pub async fn logout(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Response, ApiError> {
-    st.app.logout(&ctx.token, &ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    st.app.logout(&ctx.token, &ctx.actor, &ctx.meta).await?;
     Ok((
         axum::http::StatusCode::NO_CONTENT,
         [(SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), st.web.secure_cookies))],
@@ -66,7 +64,7 @@ pub async fn logout(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<R
 
 /// GET /api/v1/me
 pub async fn me(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<serde_json::Value>, ApiError> {
-    let u = st.app.me(&ctx.actor).await.api(&ctx.meta.request_id)?;
+    let u = st.app.me(&ctx.actor).await?;
     Ok(Json(json!({
         "id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
         "district_id": u.district_id, "district_name": u.district_name,
