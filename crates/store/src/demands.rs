@@ -4,7 +4,7 @@
 //! sweeper's escalation marks. Reads are always scoped by [`DemandScope`].
 
 use crate::sql::Sql;
-use crate::{Conn, Engine, Page, Paged, Result};
+use crate::{engine_of, Conn, Engine, Page, Paged, Result};
 use serde::Serialize;
 
 /// Which demands an actor may read.
@@ -184,14 +184,8 @@ fn where_sql(engine: Engine, scope: DemandScope, f: &DemandFilter) -> Sql {
     w
 }
 
-pub async fn list(
-    c: &mut Conn,
-    engine: Engine,
-    scope: DemandScope,
-    f: &DemandFilter,
-    page: Page,
-) -> Result<Paged<DemandRow>> {
-    let w = where_sql(engine, scope, f);
+pub async fn list(c: &mut Conn, scope: DemandScope, f: &DemandFilter, page: Page) -> Result<Paged<DemandRow>> {
+    let w = where_sql(engine_of(c), scope, f);
     let total: i64 = w.prefixed("SELECT COUNT(*) FROM demands d").scalar().fetch_one(&mut *c).await?;
     let mut q = w.prefixed(SELECT);
     if f.by_deadline {
@@ -204,21 +198,15 @@ pub async fn list(
 }
 
 /// Every demand in scope matching the filter (exports), capped.
-pub async fn all(
-    c: &mut Conn,
-    engine: Engine,
-    scope: DemandScope,
-    f: &DemandFilter,
-    cap: i64,
-) -> Result<Vec<DemandRow>> {
-    let mut q = where_sql(engine, scope, f).prefixed(SELECT);
+pub async fn all(c: &mut Conn, scope: DemandScope, f: &DemandFilter, cap: i64) -> Result<Vec<DemandRow>> {
+    let mut q = where_sql(engine_of(c), scope, f).prefixed(SELECT);
     q.push(&format!(" ORDER BY d.submitted_at DESC, d.id DESC LIMIT {cap}"));
     Ok(q.query_as().fetch_all(&mut *c).await?)
 }
 
 /// One demand in scope.
-pub async fn get(c: &mut Conn, engine: Engine, scope: DemandScope, id: i64) -> Result<Option<DemandRow>> {
-    let mut w = where_sql(engine, scope, &DemandFilter::default());
+pub async fn get(c: &mut Conn, scope: DemandScope, id: i64) -> Result<Option<DemandRow>> {
+    let mut w = where_sql(engine_of(c), scope, &DemandFilter::default());
     w.push(" AND d.id = ").bind_i(id);
     Ok(w.prefixed(SELECT).query_as().fetch_optional(&mut *c).await?)
 }

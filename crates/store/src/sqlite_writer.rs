@@ -1,6 +1,6 @@
 //! The SQLite group commit on a thread of its own.
 //!
-//! The same protocol as [`crate::writer`] — every queued command in ONE
+//! The group-commit protocol — every queued command in ONE
 //! transaction, a savepoint per command, one COMMIT, callers answered only
 //! after it — but the batch runs synchronously on a dedicated OS thread that
 //! owns its own connection (rusqlite, with cached prepared statements).
@@ -44,14 +44,13 @@
 //! the batch is rolled back and every caller gets the error. A command whose
 //! caller stopped waiting before it started is skipped.
 
+use crate::batch::{batch_error, gone, Answer, Counters, WriterStats};
 use crate::metrics::AggDeltas;
-use crate::writer::{batch_error, gone, Answer, WriterStats};
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 use sqlx::AnyPool;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -61,13 +60,6 @@ const MAX_BATCH: usize = 512;
 const QUEUE: usize = 2048;
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 128;
-
-#[derive(Debug, Default)]
-struct Counters {
-    batches: AtomicU64,
-    commands: AtomicU64,
-    failed_batches: AtomicU64,
-}
 
 /// Handle to the writer thread; cheap to clone. The thread ends when the
 /// last handle is dropped.
@@ -193,11 +185,7 @@ impl SqliteWriter {
     }
 
     pub fn stats(&self) -> WriterStats {
-        WriterStats {
-            batches: self.counters.batches.load(Ordering::Relaxed),
-            commands: self.counters.commands.load(Ordering::Relaxed),
-            failed_batches: self.counters.failed_batches.load(Ordering::Relaxed),
-        }
+        self.counters.stats()
     }
 
     /// Commands waiting in the queue.
@@ -300,13 +288,12 @@ fn run_batch(conn: &Connection, batch: Vec<Box<dyn SyncCommand>>, counters: &Cou
     let mut done = Vec::with_capacity(pending.len());
     match execute(conn, &mut pending, &mut done) {
         Ok(()) => {
-            counters.batches.fetch_add(1, Ordering::Relaxed);
-            counters.commands.fetch_add(n, Ordering::Relaxed);
+            counters.committed(n);
             done.into_iter().map(|d| d.answer).collect()
         }
         Err(e) => {
             tracing::warn!(error = %e, commands = n, "write batch failed, nothing of it committed");
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             if !conn.is_autocommit() {
                 if let Err(r) = conn.execute_batch("ROLLBACK") {
                     tracing::error!(error = %r, "write batch: ROLLBACK failed");
@@ -396,6 +383,7 @@ mod tests {
     use super::*;
     use crate::Store;
     use std::collections::{HashMap, HashSet};
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::Duration;
     use tokio::sync::Notify;
     use zhuqi_domain::metrics::{FactKey, Facts, N};

@@ -17,14 +17,13 @@
 //! What the rows contain (state, event, facts) is decided by the caller's
 //! `build` step, given the new id and the enterprise.
 
+use crate::batch::{batch_error, gone, Counters, WriterStats};
 use crate::metrics::AggDeltas;
 use crate::sql::Sql;
 use crate::sqlite_writer::Deferred;
-use crate::writer::WriterStats;
 use crate::{Conn, Result, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 use sqlx::AnyPool;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use zhuqi_domain::metrics::{Facts, COUNTERS};
@@ -82,6 +81,70 @@ pub enum Outcome {
     Existing(i64),
     /// No such enterprise in the submitter's scope; nothing written.
     NotInScope,
+    /// PostgreSQL: the write hit the idempotency key's unique constraint,
+    /// yet no demand is filed under the key; nothing written.
+    KeyConflict,
+}
+
+impl crate::Store {
+    /// Writes a new demand through this engine's group commit and answers
+    /// once it is durable: on SQLite one command of the writer thread's
+    /// batch (one savepoint in its shared transaction, see [`sqlite`]), on
+    /// PostgreSQL [`pg_prepare`] then the bulk [`PgSubmitter`]. `build` gets
+    /// the new id and the enterprise and returns the rows to write (pure: it
+    /// may run on the writer thread); its error is the submission's.
+    pub async fn submit_demand<E, B>(
+        &self,
+        user_id: i64,
+        key: Option<String>,
+        enterprise_id: i64,
+        scope: Scope,
+        build: B,
+    ) -> std::result::Result<Outcome, E>
+    where
+        E: From<StoreError> + Send + 'static,
+        B: FnOnce(i64, &EnterpriseInfo) -> std::result::Result<Rows, E> + Send + 'static,
+    {
+        if let Some(w) = &self.sqlite_writer {
+            return w
+                .run(move |c, deferred| {
+                    let req = Request { user_id, key: key.as_deref(), enterprise_id, scope };
+                    sqlite(c, deferred, &req, build)
+                })
+                .await;
+        }
+        let submitter = self.pg_submitter.as_ref().ok_or_else(|| E::from(no_writer()))?;
+        let req = Request { user_id, key: key.as_deref(), enterprise_id, scope };
+        let prepared = {
+            let mut c = self.read().await?;
+            pg_prepare(&mut c, &req).await?
+        };
+        let (id, ent) = match prepared {
+            Prepared::Existing(id) => return Ok(Outcome::Existing(id)),
+            Prepared::NotInScope => return Ok(Outcome::NotInScope),
+            Prepared::Fresh { id, enterprise } => (id, enterprise),
+        };
+        let rows = build(id, &ent)?;
+        let version = rows.version;
+        let item = PgItem { user_id, key: key.clone(), enterprise_id, id, district_id: ent.district_id, rows };
+        let written = submitter.submit(item).await;
+        match (written, key.as_deref()) {
+            (Ok(()), _) => Ok(Outcome::Created { id, version, enterprise: ent }),
+            // A retry with the same key committed first: answer with its demand.
+            (Err(StoreError::Unique(_)), Some(k)) => {
+                let mut c = self.read().await?;
+                Ok(crate::demands::idempotent(&mut c, user_id, k)
+                    .await?
+                    .map_or(Outcome::KeyConflict, Outcome::Existing))
+            }
+            (Err(e), _) => Err(e.into()),
+        }
+    }
+}
+
+/// A store with neither group commit of new demands (never built so).
+fn no_writer() -> StoreError {
+    StoreError::Db(sqlx::Error::Configuration("no group commit for new demands".into()))
 }
 
 const AUDIT_ACTION: &str = "submit_demand";
@@ -271,13 +334,6 @@ pub struct PgItem {
 
 type Queued = (PgItem, oneshot::Sender<Result<()>>);
 
-#[derive(Debug, Default)]
-struct Counters {
-    batches: AtomicU64,
-    commands: AtomicU64,
-    failed_batches: AtomicU64,
-}
-
 /// The PostgreSQL group commit of new demands, in bulk.
 ///
 /// Per statement PostgreSQL spends more on starting the executor, opening
@@ -341,17 +397,13 @@ impl PgSubmitter {
     pub async fn submit(&self, item: PgItem) -> Result<()> {
         let (reply, answer) = oneshot::channel();
         if self.queue.send((item, reply)).await.is_err() {
-            return Err(crate::writer::gone());
+            return Err(gone());
         }
-        answer.await.unwrap_or_else(|_| Err(crate::writer::gone()))
+        answer.await.unwrap_or_else(|_| Err(gone()))
     }
 
     pub fn stats(&self) -> WriterStats {
-        WriterStats {
-            batches: self.counters.batches.load(Ordering::Relaxed),
-            commands: self.counters.commands.load(Ordering::Relaxed),
-            failed_batches: self.counters.failed_batches.load(Ordering::Relaxed),
-        }
+        self.counters.stats()
     }
 }
 
@@ -365,7 +417,7 @@ async fn run_pg_batch(pool: &AnyPool, batch: Vec<Queued>, counters: &Counters) {
         Err(e) => {
             let e = StoreError::from(e);
             for (_, reply) in batch {
-                let _ = reply.send(Err(crate::writer::batch_error(&e)));
+                let _ = reply.send(Err(batch_error(&e)));
             }
             return;
         }
@@ -373,25 +425,23 @@ async fn run_pg_batch(pool: &AnyPool, batch: Vec<Queued>, counters: &Counters) {
     let items: Vec<&PgItem> = batch.iter().map(|(i, _)| i).collect();
     match write_bulk(&mut conn, &items).await {
         Ok(()) => {
-            counters.batches.fetch_add(1, Ordering::Relaxed);
-            counters.commands.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            counters.committed(batch.len() as u64);
             for (_, reply) in batch {
                 let _ = reply.send(Ok(()));
             }
         }
         Err(e) if batch.len() == 1 => {
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             let _ = batch.into_iter().next().map(|(_, reply)| reply.send(Err(e)));
         }
         Err(e) => {
             // Each on its own: the one at fault fails alone.
             tracing::debug!(error = %e, submissions = batch.len(), "bulk submit failed; writing one by one");
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             for (item, reply) in batch {
                 let r = write_bulk(&mut conn, &[&item]).await;
                 if r.is_ok() {
-                    counters.batches.fetch_add(1, Ordering::Relaxed);
-                    counters.commands.fetch_add(1, Ordering::Relaxed);
+                    counters.committed(1);
                 }
                 let _ = reply.send(r);
             }
