@@ -18,6 +18,7 @@
 //! `build` step, given the new id and the enterprise.
 
 use crate::batch::{batch_error, gone, Counters, WriterStats};
+use crate::demands::{new_demand_columns, NewDemandRow};
 use crate::metrics::AggDeltas;
 use crate::sql::Sql;
 use crate::sqlite_writer::Deferred;
@@ -51,17 +52,8 @@ pub struct EnterpriseInfo {
 /// Everything written for a new demand, built once its id is known.
 #[derive(Debug, Clone)]
 pub struct Rows {
-    pub category_code: String,
-    pub title: String,
-    pub description: String,
-    pub search_text: String,
-    pub channel: &'static str,
-    pub urgency: &'static str,
-    pub confidential: bool,
-    pub status: &'static str,
-    pub submitted_at: i64,
-    pub state_json: String,
-    pub version: i64,
+    /// The `demands` row.
+    pub demand: NewDemandRow,
     pub event_seq: i64,
     pub event_kind: &'static str,
     pub event_payload: String,
@@ -125,7 +117,7 @@ impl crate::Store {
             Prepared::Fresh { id, enterprise } => (id, enterprise),
         };
         let rows = build(id, &ent)?;
-        let version = rows.version;
+        let version = rows.demand.version;
         let item = PgItem { user_id, key: key.clone(), enterprise_id, id, district_id: ent.district_id, rows };
         let written = submitter.submit(item).await;
         match (written, key.as_deref()) {
@@ -209,7 +201,7 @@ pub fn sqlite<E: From<StoreError>>(
         .map_err(db)?;
     let rows = build(id, &ent)?;
     write_sqlite(c, deferred, req, id, ent.district_id, &rows).map_err(E::from)?;
-    Ok(Outcome::Created { id, version: rows.version, enterprise: ent })
+    Ok(Outcome::Created { id, version: rows.demand.version, enterprise: ent })
 }
 
 fn write_sqlite(
@@ -220,45 +212,53 @@ fn write_sqlite(
     district_id: i64,
     rows: &Rows,
 ) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO demands (id, enterprise_id, district_id, category_code, title, description, search_text, \
-         channel, urgency, confidential, status, submitted_by, submitted_at, state, version, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?13)",
-    )?
+    let d = &rows.demand;
+    c.prepare_cached(concat!(
+        "INSERT INTO demands (id, ",
+        new_demand_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?13)"
+    ))?
     .execute(params![
         id,
         req.enterprise_id,
         district_id,
-        rows.category_code,
-        rows.title,
-        rows.description,
-        rows.search_text,
-        rows.channel,
-        rows.urgency,
-        i64::from(rows.confidential),
-        rows.status,
+        d.category_code,
+        d.title,
+        d.description,
+        d.search_text,
+        d.channel,
+        d.urgency,
+        i64::from(d.confidential),
+        d.status,
         req.user_id,
-        rows.submitted_at,
-        rows.state_json,
-        rows.version
+        d.submitted_at,
+        d.state_json,
+        d.version
     ])?;
-    deferred.demands_fts.push((id, rows.search_text.clone()));
+    deferred.demands_fts.push((id, d.search_text.clone()));
     c.prepare_cached(
         "INSERT INTO demand_events (demand_id, seq, at, actor_id, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id, rows.event_seq, rows.submitted_at, req.user_id, rows.event_kind, rows.event_payload])?;
-    crate::metrics::insert_facts_sqlite(c, id, &rows.facts, rows.submitted_at)?;
+    .execute(params![
+        id,
+        rows.event_seq,
+        rows.demand.submitted_at,
+        req.user_id,
+        rows.event_kind,
+        rows.event_payload
+    ])?;
+    crate::metrics::insert_facts_sqlite(c, id, &rows.facts, rows.demand.submitted_at)?;
     deferred.deltas.add(&rows.facts, 1);
     if let Some(k) = req.key {
         c.prepare_cached("INSERT INTO idempotency_keys (user_id, key, demand_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![req.user_id, k, id, rows.submitted_at])?;
+            .execute(params![req.user_id, k, id, rows.demand.submitted_at])?;
     }
     c.prepare_cached(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target, outcome, detail, ip, request_id) \
          VALUES (?1, ?2, ?3, ?4, ?5, 'success', ?6, ?7, ?8)",
     )?
     .execute(params![
-        rows.submitted_at,
+        rows.demand.submitted_at,
         req.user_id,
         rows.audit_actor_name,
         AUDIT_ACTION,
@@ -508,6 +508,7 @@ fn bulk_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
         let counters = COUNTERS.join(", ");
+        let columns = new_demand_columns!();
         let values = (1..=COUNTERS.len()).map(|i| format!("f_v[{i}]")).collect::<Vec<_>>().join(", ");
         format!(
             "WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS r(id bigint, enterprise_id bigint, \
@@ -516,8 +517,7 @@ fn bulk_sql() -> &'static str {
              event_seq bigint, event_kind text, event_payload text, key text, actor_name text, detail text, ip text, \
              request_id text, f_day bigint, f_district bigint, f_department bigint, f_category text, f_officer bigint, \
              f_reply_wd bigint, f_v bigint[])), \
-             d AS (INSERT INTO demands (id, enterprise_id, district_id, category_code, title, description, search_text, \
-             channel, urgency, confidential, status, submitted_by, submitted_at, state, version, updated_at) \
+             d AS (INSERT INTO demands (id, {columns}) \
              SELECT id, enterprise_id, district_id, category_code, title, description, search_text, channel, urgency, \
              confidential, status, user_id, at, state, version, at FROM x), \
              ev AS (INSERT INTO demand_events (demand_id, seq, at, actor_id, kind, payload) \
@@ -538,23 +538,23 @@ fn bulk_json(items: &[&PgItem]) -> Result<String> {
     let rows: Vec<BulkRow<'_>> = items
         .iter()
         .map(|it| {
-            let (r, f) = (&it.rows, &it.rows.facts);
+            let (r, d, f) = (&it.rows, &it.rows.demand, &it.rows.facts);
             BulkRow {
                 id: it.id,
                 enterprise_id: it.enterprise_id,
                 district_id: it.district_id,
-                category_code: &r.category_code,
-                title: &r.title,
-                description: &r.description,
-                search_text: &r.search_text,
-                channel: r.channel,
-                urgency: r.urgency,
-                confidential: i64::from(r.confidential),
-                status: r.status,
+                category_code: &d.category_code,
+                title: &d.title,
+                description: &d.description,
+                search_text: &d.search_text,
+                channel: d.channel,
+                urgency: d.urgency,
+                confidential: i64::from(d.confidential),
+                status: d.status,
                 user_id: it.user_id,
-                at: r.submitted_at,
-                state: &r.state_json,
-                version: r.version,
+                at: d.submitted_at,
+                state: &d.state_json,
+                version: d.version,
                 event_seq: r.event_seq,
                 event_kind: r.event_kind,
                 event_payload: &r.event_payload,
