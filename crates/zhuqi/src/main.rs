@@ -154,7 +154,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Some(db) => {
                 let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
                 let cal = rt.block_on(async {
-                    let store = Store::open(&db).await.with_context(|| format!("cannot open database {db}"))?;
+                    let db = zhuqi_domain::DatabaseUrl::new(db);
+                    let store = Store::open(db.expose()).await.with_context(|| format!("cannot open database {db}"))?;
                     let app = App::new(store, Arc::new(SystemClock), Default::default());
                     anyhow::Ok(app.calendar().await?)
                 })?;
@@ -172,7 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.db = "./zhuqi-demo.db".into();
     }
     if let Some(db) = cli.db {
-        cfg.db = db;
+        cfg.db = db.into();
     }
     if let Some(l) = cli.listen {
         cfg.listen = l;
@@ -190,8 +191,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Cmd::Serve => serve(&cfg, open(&cfg).await?).await,
             Cmd::Demo { reset, no_serve } => demo(&cfg, reset, no_serve).await,
             Cmd::Migrate => {
-                let store =
-                    Store::connect(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+                let store = Store::connect(cfg.db.expose())
+                    .await
+                    .with_context(|| format!("cannot open database {}", cfg.db))?;
                 let n = store.migrate().await?;
                 println!("migrations applied: {n} (database {})", cfg.db);
                 Ok(())
@@ -210,7 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<App> {
-    let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+    let store = Store::open(cfg.db.expose()).await.with_context(|| format!("cannot open database {}", cfg.db))?;
     Ok(App::new(store, Arc::new(SystemClock), cfg.app_config()))
 }
 
@@ -327,13 +329,13 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
 async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     if reset {
-        if cfg.db.starts_with("postgres") {
-            let store = Store::connect(&cfg.db).await?;
+        if cfg.db.expose().starts_with("postgres") {
+            let store = Store::connect(cfg.db.expose()).await?;
             store.reset_schema().await?;
             store.close().await;
         } else {
             for suffix in ["", "-wal", "-shm"] {
-                let p = format!("{}{suffix}", cfg.db);
+                let p = format!("{}{suffix}", cfg.db.expose());
                 if std::path::Path::new(&p).exists() {
                     std::fs::remove_file(&p).with_context(|| format!("cannot delete {p}"))?;
                 }
