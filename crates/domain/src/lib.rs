@@ -15,6 +15,7 @@ pub mod password;
 pub mod phone;
 pub mod region;
 pub mod role;
+pub mod secret;
 pub mod visit;
 
 pub use category::CategoryCode;
@@ -22,3 +23,4 @@ pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use credit_code::CreditCode;
 pub use error::FieldError;
 pub use role::{Actor, Role, Scope};
+pub use secret::{DatabaseUrl, Secret};

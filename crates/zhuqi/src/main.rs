@@ -159,7 +159,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Some(db) => {
                 let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
                 let cal = rt.block_on(async {
-                    let store = Store::open(&db).await.with_context(|| format!("cannot open database {db}"))?;
+                    let db = zhuqi_domain::DatabaseUrl::new(db);
+                    let store = Store::open(db.expose()).await.with_context(|| format!("cannot open database {db}"))?;
                     let app = App::new(store, Arc::new(SystemClock), Default::default());
                     anyhow::Ok(app.calendar().await?)
                 })?;
@@ -177,7 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.db = "./zhuqi-demo.db".into();
     }
     if let Some(db) = cli.db {
-        cfg.db = db;
+        cfg.db = db.into();
     }
     if let Some(l) = cli.listen {
         cfg.listen = l;
@@ -195,8 +196,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Cmd::Serve => serve(&cfg, open(&cfg).await?).await,
             Cmd::Demo { reset, no_serve, now } => demo(&cfg, reset, no_serve, now).await,
             Cmd::Migrate => {
-                let store =
-                    Store::connect(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+                let store = Store::connect(cfg.db.expose())
+                    .await
+                    .with_context(|| format!("cannot open database {}", cfg.db))?;
                 let n = store.migrate().await?;
                 println!("migrations applied: {n} (database {})", cfg.db);
                 Ok(())
@@ -219,7 +221,7 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
 }
 
 async fn open_with(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-    let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+    let store = Store::open(cfg.db.expose()).await.with_context(|| format!("cannot open database {}", cfg.db))?;
     Ok(App::new(store, clock, cfg.app_config()))
 }
 
@@ -262,13 +264,13 @@ async fn demo(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     if reset {
-        if cfg.db.starts_with("postgres") {
-            let store = Store::connect(&cfg.db).await?;
+        if cfg.db.expose().starts_with("postgres") {
+            let store = Store::connect(cfg.db.expose()).await?;
             store.reset_schema().await?;
             store.close().await;
         } else {
             for suffix in ["", "-wal", "-shm"] {
-                let p = format!("{}{suffix}", cfg.db);
+                let p = format!("{}{suffix}", cfg.db.expose());
                 if std::path::Path::new(&p).exists() {
                     std::fs::remove_file(&p).with_context(|| format!("cannot delete {p}"))?;
                 }
