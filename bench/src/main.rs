@@ -3,9 +3,9 @@
 //!
 //! (a) bare: single-row INSERTs, one transaction (one durable commit) each,
 //!     through `Store::begin` — the ceiling of one-transaction-per-request;
-//! (b) the same INSERTs through the store's group-commit writer (on SQLite
-//!     the writer thread the demand path uses, on PostgreSQL the generic
-//!     sqlx `Writer`);
+//! (b) the same INSERTs through a group-commit writer (on SQLite the
+//!     store's writer thread the demand path uses, on PostgreSQL the generic
+//!     sqlx `Writer` of `writer.rs`, over the store's write pool);
 //! (c) the full `POST /api/v1/demands` over real HTTP against the real
 //!     router, served in-process on 127.0.0.1 over the demo city.
 //!
@@ -29,11 +29,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+use writer::{Writer, WriterConfig};
 use zhuqi_app::{App, AppConfig};
 use zhuqi_domain::SystemClock;
-use zhuqi_store::writer::{Writer, WriterConfig};
+use zhuqi_store::batch::WriterStats;
 use zhuqi_store::{Engine, Store, StoreError};
 use zhuqi_web::{AppState, WebConfig};
+
+mod writer;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -219,7 +222,9 @@ async fn writer(args: &Args, db: String, config: Option<WriterConfig>) -> Result
         return Ok((o, "writer thread, batch ≤ 512".into()));
     }
     let (w, pool) = match config {
-        None => (store.writer().clone(), None),
+        None => {
+            (Writer::spawn(store.write_pool().clone(), store.engine(), WriterConfig::for_engine(store.engine())), None)
+        }
         Some(config) => {
             let pool = sqlx::any::AnyPoolOptions::new().max_connections(16).connect(&db).await?;
             (Writer::spawn(pool.clone(), store.engine(), config), Some(pool))
@@ -254,16 +259,7 @@ async fn writer(args: &Args, db: String, config: Option<WriterConfig>) -> Result
     Ok((o, label))
 }
 
-/// The counters of the writer the demand path uses on this engine.
-fn demand_writer_stats(store: &Store) -> zhuqi_store::writer::WriterStats {
-    match (store.sqlite_writer(), store.pg_submitter()) {
-        (Some(w), _) => w.stats(),
-        (_, Some(p)) => p.stats(),
-        _ => store.writer().stats(),
-    }
-}
-
-fn batches(before: zhuqi_store::writer::WriterStats, after: zhuqi_store::writer::WriterStats) -> String {
+fn batches(before: WriterStats, after: WriterStats) -> String {
     let b = after.batches - before.batches;
     let n = after.commands - before.commands;
     if b == 0 {
@@ -343,7 +339,7 @@ async fn http_load(args: &Args, addr: SocketAddr, store: &Store) -> Result<Outco
     let clients: Arc<Vec<Mutex<Http>>> = Arc::new((0..args.clients).map(|_| Mutex::new(Http::new(addr))).collect());
     let token = Arc::new(token);
     let enterprises = Arc::new(enterprises);
-    let before = demand_writer_stats(store);
+    let before = store.submit_stats();
     let o = drive(args, move |client, seq| {
         let clients = clients.clone();
         let token = token.clone();
@@ -371,7 +367,7 @@ async fn http_load(args: &Args, addr: SocketAddr, store: &Store) -> Result<Outco
     })
     .await;
     let mut o = o?;
-    o.note = batches(before, demand_writer_stats(store));
+    o.note = batches(before, store.submit_stats());
     Ok(o)
 }
 

@@ -496,7 +496,7 @@ impl App {
             return Err(self.deny(actor, action, &format!("demand:{demand_id}"), meta).await);
         }
         let mut c = self.store.read().await?;
-        zhuqi_store::demands::get(&mut c, self.store.engine(), scope, demand_id)
+        zhuqi_store::demands::get(&mut c, scope, demand_id)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("demand {demand_id}")))
     }
@@ -561,7 +561,7 @@ impl App {
         let res = async {
             let mut tx = self.store.begin().await?;
             if let Owner::Demand(d) = owner {
-                if !store::lock_demand(&mut tx, self.store.engine(), d).await? {
+                if !store::lock_demand(&mut tx, d).await? {
                     return Err(AppError::NotFound(format!("demand {d}")));
                 }
             }
@@ -569,7 +569,7 @@ impl App {
             if already + size > max_total {
                 return Err(over(already));
             }
-            store::lock_content(&mut tx, self.store.engine(), &sha).await?;
+            store::lock_content(&mut tx, &sha).await?;
             match &dir {
                 None => store::put_blob(&mut tx, &sha, bytes).await?,
                 // Normally a no-op; rewrites the file should a failed upload of
@@ -625,7 +625,7 @@ impl App {
     async fn remove_unused_file(&self, dir: &Path, sha: &str) {
         let res = async {
             let mut tx = self.store.begin().await?;
-            store::lock_content(&mut tx, self.store.engine(), sha).await?;
+            store::lock_content(&mut tx, sha).await?;
             if !store::sha_in_use(&mut tx, sha).await? {
                 let path = blob_path(dir, sha)?;
                 tokio::fs::remove_file(&path).await.map_err(|e| io_err("cannot remove", &path, e))?;

@@ -310,22 +310,24 @@ impl App {
                 demand::apply(&mut state, &event);
                 let facts = zhuqi_domain::metrics::advance(None, &state, &[], None);
                 Ok(submit::Rows {
-                    state_json: serde_json::to_string(&state).map_err(json_err)?,
-                    version: state.version,
+                    demand: store::NewDemandRow {
+                        state_json: serde_json::to_string(&state).map_err(json_err)?,
+                        version: state.version,
+                        category_code: new.category_code,
+                        title: new.title,
+                        description: new.description,
+                        search_text: search,
+                        channel: channel.as_str(),
+                        urgency: urgency.as_str(),
+                        confidential: new.confidential,
+                        status: Status::Submitted.as_str(),
+                        submitted_at: now,
+                    },
                     event_seq: state.version,
                     event_kind: event.kind.name(),
                     event_payload: serde_json::to_string(&event.kind).map_err(json_err)?,
                     facts,
                     audit_detail: format!("enterprise:{}", new.enterprise_id),
-                    category_code: new.category_code,
-                    title: new.title,
-                    description: new.description,
-                    search_text: search,
-                    channel: channel.as_str(),
-                    urgency: urgency.as_str(),
-                    confidential: new.confidential,
-                    status: Status::Submitted.as_str(),
-                    submitted_at: now,
                     audit_actor_name: actor_name,
                     ip,
                     request_id,
@@ -333,19 +335,7 @@ impl App {
             }
         };
         let scope = actor.enterprise_scope();
-        let enterprise_id = input.enterprise_id;
-        let outcome = match self.store.sqlite_writer() {
-            // One closure = one savepoint in the writer thread's shared transaction.
-            Some(w) => {
-                let key = key.clone();
-                w.run(move |c, deltas| {
-                    let req = submit::Request { user_id, key: key.as_deref(), enterprise_id, scope };
-                    submit::sqlite(c, deltas, &req, build)
-                })
-                .await?
-            }
-            None => self.submit_postgres(user_id, key.clone(), enterprise_id, scope, build).await?,
-        };
+        let outcome = self.store.submit_demand(user_id, key, input.enterprise_id, scope, build).await?;
         match outcome {
             submit::Outcome::Created { id, version, enterprise: ent } => Ok((
                 DemandRow {
@@ -378,55 +368,18 @@ impl App {
             )),
             submit::Outcome::Existing(id) => {
                 let mut c = self.store.read().await?;
-                let row = store::get(&mut c, self.store.engine(), DemandScope::All { confidential: true }, id)
+                let row = store::get(&mut c, DemandScope::All { confidential: true }, id)
                     .await?
                     .ok_or_else(|| AppError::Internal("idempotent demand vanished".into()))?;
                 Ok((row, false))
+            }
+            submit::Outcome::KeyConflict => {
+                Err(AppError::Conflict("the demand could not be written (a duplicate key)".into()))
             }
             submit::Outcome::NotInScope => {
                 Err(FieldError::new("enterprise_id", format!("no enterprise {} in your scope", input.enterprise_id))
                     .into())
             }
-        }
-    }
-
-    /// The PostgreSQL submission: key, enterprise and id in one round trip
-    /// outside the transaction, then the bulk group commit.
-    async fn submit_postgres(
-        &self,
-        user_id: i64,
-        key: Option<String>,
-        enterprise_id: i64,
-        scope: Scope,
-        build: impl FnOnce(i64, &submit::EnterpriseInfo) -> Result<submit::Rows>,
-    ) -> Result<submit::Outcome> {
-        let req = submit::Request { user_id, key: key.as_deref(), enterprise_id, scope };
-        let prepared = {
-            let mut c = self.store.read().await?;
-            submit::pg_prepare(&mut c, &req).await?
-        };
-        let (id, ent) = match prepared {
-            submit::Prepared::Existing(id) => return Ok(submit::Outcome::Existing(id)),
-            submit::Prepared::NotInScope => return Ok(submit::Outcome::NotInScope),
-            submit::Prepared::Fresh { id, enterprise } => (id, enterprise),
-        };
-        let rows = build(id, &ent)?;
-        let version = rows.version;
-        let submitter =
-            self.store.pg_submitter().ok_or_else(|| AppError::Internal("no PostgreSQL submit writer".into()))?;
-        let item = submit::PgItem { user_id, key: key.clone(), enterprise_id, id, district_id: ent.district_id, rows };
-        let written = submitter.submit(item).await;
-        match (written, &key) {
-            (Ok(()), _) => Ok(submit::Outcome::Created { id, version, enterprise: ent }),
-            // A retry with the same key committed first: answer with its demand.
-            (Err(zhuqi_store::StoreError::Unique(_)), Some(k)) => {
-                let mut c = self.store.read().await?;
-                match store::idempotent(&mut c, user_id, k).await? {
-                    Some(id) => Ok(submit::Outcome::Existing(id)),
-                    None => Err(AppError::Conflict("the demand could not be written (a duplicate key)".into())),
-                }
-            }
-            (Err(e), _) => Err(e.into()),
         }
     }
 
@@ -612,7 +565,7 @@ impl App {
             return Err(self.deny(actor, "list_demands", "demands", meta).await);
         }
         let mut c = self.store.read().await?;
-        Ok(store::list(&mut c, self.store.engine(), scope, filter, page).await?)
+        Ok(store::list(&mut c, scope, filter, page).await?)
     }
 
     /// Every demand in scope matching the filter (for exports, capped at 100 000).
@@ -627,7 +580,7 @@ impl App {
             return Err(self.deny(actor, "export_demands", "demands", meta).await);
         }
         let mut c = self.store.read().await?;
-        Ok(store::all(&mut c, self.store.engine(), scope, filter, 100_000).await?)
+        Ok(store::all(&mut c, scope, filter, 100_000).await?)
     }
 
     /// One demand with its timeline, clocks and the viewer's allowed actions.
@@ -638,9 +591,7 @@ impl App {
         }
         let cal = self.work_calendar().await?;
         let mut c = self.store.read().await?;
-        let row = store::get(&mut c, self.store.engine(), scope, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("demand {id}")))?;
+        let row = store::get(&mut c, scope, id).await?.ok_or_else(|| AppError::NotFound(format!("demand {id}")))?;
         let (json, _) = store::state(&mut c, id).await?.ok_or_else(|| AppError::NotFound(format!("demand {id}")))?;
         let state = parse_state(&json)?;
         let w = who(&mut c, actor, state.enterprise_id).await?;
@@ -702,7 +653,7 @@ impl App {
         let cal = self.work_calendar().await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        if store::get(&mut tx, self.store.engine(), scope, id).await?.is_none() {
+        if store::get(&mut tx, scope, id).await?.is_none() {
             return Err(AppError::NotFound(format!("demand {id}")));
         }
         let (json, version) =
@@ -716,7 +667,7 @@ impl App {
         }
         let before = parse_state(&json)?;
         if let Command::MergeInto { target } = &cmd {
-            if store::get(&mut tx, self.store.engine(), scope, *target).await?.is_none() {
+            if store::get(&mut tx, scope, *target).await?.is_none() {
                 return Err(FieldError::new("target", format!("no demand {target} in your scope")).into());
             }
         }

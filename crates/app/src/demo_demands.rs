@@ -2359,20 +2359,22 @@ impl App {
         let search = crate::search::index_text(&format!("{} {}", new.title, new.description));
         let id = store::insert(
             c,
-            self.store.engine(),
+            new.enterprise_id,
+            new.district_id,
+            plan.submitter.user_id,
             &store::NewDemandRow {
-                enterprise_id: new.enterprise_id,
-                district_id: new.district_id,
-                category_code: &new.category_code,
-                title: &new.title,
-                description: &new.description,
-                search_text: &search,
+                category_code: new.category_code.clone(),
+                title: new.title.clone(),
+                description: new.description.clone(),
+                search_text: search,
                 channel: new.channel.as_str(),
                 urgency: new.urgency.as_str(),
                 confidential: new.confidential,
                 status: Status::Submitted.as_str(),
-                submitted_by: plan.submitter.user_id,
                 submitted_at: at,
+                // A placeholder: the state holds the id; persist writes it.
+                state_json: "{}".into(),
+                version: 0,
             },
         )
         .await?;
@@ -2600,15 +2602,9 @@ mod tests {
         let now = at.timestamp_millis();
         let (app, path, elapsed) = built(at).await;
         let mut c = app.store.read().await.unwrap();
-        let rows = store::all(
-            &mut c,
-            app.store.engine(),
-            DemandScope::All { confidential: true },
-            &DemandFilter::default(),
-            100_000,
-        )
-        .await
-        .unwrap();
+        let rows = store::all(&mut c, DemandScope::All { confidential: true }, &DemandFilter::default(), 100_000)
+            .await
+            .unwrap();
         assert_eq!(rows.len(), DEMO_DEMANDS);
 
         // Every status (replies are not reviewed in the demo, so none waits for review).
@@ -2747,15 +2743,9 @@ mod tests {
         ] {
             let (app, path, _) = built(at).await;
             let mut c = app.store.read().await.unwrap();
-            let rows = store::all(
-                &mut c,
-                app.store.engine(),
-                DemandScope::All { confidential: true },
-                &DemandFilter::default(),
-                100_000,
-            )
-            .await
-            .unwrap();
+            let rows = store::all(&mut c, DemandScope::All { confidential: true }, &DemandFilter::default(), 100_000)
+                .await
+                .unwrap();
             assert_eq!(rows.len(), DEMO_DEMANDS, "{at}");
             let statuses: HashSet<&str> = rows.iter().map(|r| r.status.as_str()).collect();
             assert_eq!(statuses.len(), Status::ALL.len() - 1, "{at}: {statuses:?}");

@@ -30,6 +30,8 @@ pub enum AppError {
     /// Conflicts with existing data (duplicate, stale version).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A fault of ours. The text (with the cause's whole source chain when it
+    /// comes from an error value) is logged with the request id, never shown.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -50,11 +52,34 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// An error with its whole source chain (`outer: inner: …`), so that the log
+/// keeps what `to_string` alone would drop.
+pub fn with_sources(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        next = s.source();
+    }
+    out
+}
+
+/// The message of a unique-constraint violation no use case turned into a
+/// field error: the database's text (table, column, key) is logged, not shown.
+pub const DUPLICATE: &str = "已存在相同的记录 (already exists: a record with the same key)";
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unique(m) => AppError::Conflict(format!("already exists ({m})")),
-            other => AppError::Internal(other.to_string()),
+            StoreError::Unique(m) => {
+                tracing::info!(detail = %m, "unique constraint violated");
+                AppError::Conflict(DUPLICATE.into())
+            }
+            other => AppError::Internal(with_sources(&other)),
         }
     }
 }

@@ -398,12 +398,11 @@ impl App {
         now: i64,
     ) -> Result<(i64, usize, usize)> {
         use zhuqi_store::demands as dstore;
-        let engine = self.store.engine();
         let dscope = self.demand_scope(actor);
         let ids = store::member_ids(tx, issue_id).await?;
         let mut states: Vec<DemandState> = Vec::new();
         for d in &ids {
-            if dstore::get(tx, engine, dscope, *d).await?.is_none() {
+            if dstore::get(tx, dscope, *d).await?.is_none() {
                 continue;
             }
             if let Some((json, _)) = dstore::state(tx, *d).await? {

@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod hot_issues;
 pub mod import;
+pub mod jobs;
 pub mod metrics;
 pub mod qr;
 pub mod rate_limit;

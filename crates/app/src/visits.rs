@@ -641,7 +641,7 @@ impl App {
             return Err(self.deny(actor, "read_demand", &format!("demand:{demand_id}"), meta).await);
         }
         let mut c = self.store.read().await?;
-        if zhuqi_store::demands::get(&mut c, self.store.engine(), dscope, demand_id).await?.is_none() {
+        if zhuqi_store::demands::get(&mut c, dscope, demand_id).await?.is_none() {
             return Err(AppError::NotFound(format!("demand {demand_id}")));
         }
         Ok(store::visits_of_demand(&mut c, self.visit_scope(actor), demand_id).await?)

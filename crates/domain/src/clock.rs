@@ -63,6 +63,35 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that starts at a chosen instant and then runs with real elapsed
+/// time: `zhuqi demo --now` builds the demo city "at" that instant and the
+/// server goes on from there, whatever the wall clock says. Elapsed time is
+/// read from the monotonic [`std::time::Instant`], never from the wall clock.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    start: DateTime<Utc>,
+    origin: std::time::Instant,
+}
+
+impl OffsetClock {
+    /// A clock reading `start` now and advancing from here.
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        Self::new(start, std::time::Instant::now())
+    }
+
+    /// A clock that read `start` at the monotonic instant `origin`.
+    pub fn new(start: DateTime<Utc>, origin: std::time::Instant) -> Self {
+        Self { start, origin }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = chrono::Duration::from_std(self.origin.elapsed()).unwrap_or(chrono::Duration::zero());
+        self.start + elapsed
+    }
+}
+
 /// Converts stored milliseconds back to an instant (the epoch if out of range).
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
@@ -104,6 +133,28 @@ mod tests {
         assert_eq!(c.now(), t);
         c.advance(Duration::minutes(45));
         assert_eq!(c.now(), t + Duration::minutes(45));
+    }
+
+    #[test]
+    fn offset_clock_starts_at_its_instant_and_runs_with_elapsed_time() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap();
+        let c = OffsetClock::starting_at(t);
+        let first = c.now();
+        assert!(first >= t && first - t < Duration::seconds(5), "{first}");
+        assert!(c.now() >= first, "never runs backwards");
+    }
+
+    #[test]
+    fn offset_clock_counts_from_its_origin_not_from_construction() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap();
+        // Started 90 seconds ago (no sleeping: the origin is set back).
+        let origin = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(90)).unwrap();
+        let c = OffsetClock::new(t, origin);
+        let elapsed = c.now() - t;
+        assert!(elapsed >= Duration::seconds(90) && elapsed < Duration::seconds(95), "{elapsed}");
+        // Two clocks started at the same instant read (almost) the same.
+        let d = OffsetClock::new(t, origin);
+        assert!((d.now() - c.now()).num_milliseconds().abs() < 1000);
     }
 
     #[test]

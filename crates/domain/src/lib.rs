@@ -16,11 +16,13 @@ pub mod password;
 pub mod phone;
 pub mod region;
 pub mod role;
+pub mod secret;
 pub mod visit;
 
 pub use capability::{Capability, Relation};
 pub use category::CategoryCode;
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use credit_code::CreditCode;
 pub use error::FieldError;
 pub use role::{Actor, Role, Scope};
+pub use secret::{DatabaseUrl, Secret};

@@ -4,7 +4,7 @@
 //! module only holds the SQL. Reads here are by id: the caller checks that
 //! the actor may read the owning demand first.
 
-use crate::{Conn, Engine, Result};
+use crate::{engine_of, Conn, Engine, Result};
 use serde::Serialize;
 
 /// One stored attachment.
@@ -99,8 +99,8 @@ pub async fn visit_total(c: &mut Conn, visit_id: i64) -> Result<i64> {
 /// Serialises uploads to one demand inside a transaction (PostgreSQL: a row
 /// lock on the demand; SQLite: the single writer already does). False when
 /// the demand does not exist.
-pub async fn lock_demand(c: &mut Conn, engine: Engine, demand_id: i64) -> Result<bool> {
-    let sql = match engine {
+pub async fn lock_demand(c: &mut Conn, demand_id: i64) -> Result<bool> {
+    let sql = match engine_of(c) {
         Engine::Postgres => "SELECT id FROM demands WHERE id = $1 FOR UPDATE",
         Engine::Sqlite => "SELECT id FROM demands WHERE id = $1",
     };
@@ -111,8 +111,8 @@ pub async fn lock_demand(c: &mut Conn, engine: Engine, demand_id: i64) -> Result
 /// Serialises, within transactions, the writers of one content hash (an
 /// upload recording it, a failed upload removing its file). PostgreSQL: a
 /// transaction-scoped advisory lock; SQLite: the single writer already does.
-pub async fn lock_content(c: &mut Conn, engine: Engine, sha256: &str) -> Result<()> {
-    if engine == Engine::Postgres {
+pub async fn lock_content(c: &mut Conn, sha256: &str) -> Result<()> {
+    if engine_of(c) == Engine::Postgres {
         sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l")
             .bind(sha256)
             .execute(&mut *c)

@@ -18,6 +18,7 @@ pub struct Category {
     /// Plain words an enterprise understands.
     pub plain: String,
     pub sort_order: i64,
+    #[serde(serialize_with = "crate::flag")]
     pub active: i64,
 }
 

@@ -4,7 +4,7 @@
 //! sweeper's escalation marks. Reads are always scoped by [`DemandScope`].
 
 use crate::sql::Sql;
-use crate::{Conn, Engine, Page, Paged, Result};
+use crate::{engine_of, Conn, Engine, Page, Paged, Result};
 use serde::Serialize;
 
 /// Which demands an actor may read.
@@ -42,6 +42,7 @@ pub struct DemandRow {
     pub description: String,
     pub channel: String,
     pub urgency: String,
+    #[serde(serialize_with = "crate::flag")]
     pub confidential: i64,
     pub status: String,
     pub colour: String,
@@ -184,14 +185,8 @@ fn where_sql(engine: Engine, scope: DemandScope, f: &DemandFilter) -> Sql {
     w
 }
 
-pub async fn list(
-    c: &mut Conn,
-    engine: Engine,
-    scope: DemandScope,
-    f: &DemandFilter,
-    page: Page,
-) -> Result<Paged<DemandRow>> {
-    let w = where_sql(engine, scope, f);
+pub async fn list(c: &mut Conn, scope: DemandScope, f: &DemandFilter, page: Page) -> Result<Paged<DemandRow>> {
+    let w = where_sql(engine_of(c), scope, f);
     let total: i64 = w.prefixed("SELECT COUNT(*) FROM demands d").scalar().fetch_one(&mut *c).await?;
     let mut q = w.prefixed(SELECT);
     if f.by_deadline {
@@ -204,21 +199,15 @@ pub async fn list(
 }
 
 /// Every demand in scope matching the filter (exports), capped.
-pub async fn all(
-    c: &mut Conn,
-    engine: Engine,
-    scope: DemandScope,
-    f: &DemandFilter,
-    cap: i64,
-) -> Result<Vec<DemandRow>> {
-    let mut q = where_sql(engine, scope, f).prefixed(SELECT);
+pub async fn all(c: &mut Conn, scope: DemandScope, f: &DemandFilter, cap: i64) -> Result<Vec<DemandRow>> {
+    let mut q = where_sql(engine_of(c), scope, f).prefixed(SELECT);
     q.push(&format!(" ORDER BY d.submitted_at DESC, d.id DESC LIMIT {cap}"));
     Ok(q.query_as().fetch_all(&mut *c).await?)
 }
 
 /// One demand in scope.
-pub async fn get(c: &mut Conn, engine: Engine, scope: DemandScope, id: i64) -> Result<Option<DemandRow>> {
-    let mut w = where_sql(engine, scope, &DemandFilter::default());
+pub async fn get(c: &mut Conn, scope: DemandScope, id: i64) -> Result<Option<DemandRow>> {
+    let mut w = where_sql(engine_of(c), scope, &DemandFilter::default());
     w.push(" AND d.id = ").bind_i(id);
     Ok(w.prefixed(SELECT).query_as().fetch_optional(&mut *c).await?)
 }
@@ -228,49 +217,70 @@ pub async fn state(c: &mut Conn, id: i64) -> Result<Option<(String, i64)>> {
     Ok(sqlx::query_as("SELECT state, version FROM demands WHERE id = $1").bind(id).fetch_optional(&mut *c).await?)
 }
 
-/// Fields of a new demand row.
+/// The columns of a new `demands` row after its id, in the order every
+/// writer of one lists them: the SQLite and PostgreSQL submissions
+/// (`submit.rs`) and [`insert`]. One list, so a new column cannot be
+/// forgotten by one of them.
+macro_rules! new_demand_columns {
+    () => {
+        "enterprise_id, district_id, category_code, title, description, search_text, channel, urgency, \
+         confidential, status, submitted_by, submitted_at, state, version, updated_at"
+    };
+}
+pub(crate) use new_demand_columns;
+
+/// What a new demand row holds besides its id, enterprise, district and
+/// submitter (`updated_at` is `submitted_at`).
 #[derive(Debug, Clone)]
-pub struct NewDemandRow<'a> {
-    pub enterprise_id: i64,
-    pub district_id: i64,
-    pub category_code: &'a str,
-    pub title: &'a str,
-    pub description: &'a str,
-    pub search_text: &'a str,
-    pub channel: &'a str,
-    pub urgency: &'a str,
+pub struct NewDemandRow {
+    pub category_code: String,
+    pub title: String,
+    pub description: String,
+    pub search_text: String,
+    pub channel: &'static str,
+    pub urgency: &'static str,
     pub confidential: bool,
-    pub status: &'a str,
-    pub submitted_by: i64,
+    pub status: &'static str,
     pub submitted_at: i64,
+    /// The projection (the domain's `DemandState`) as JSON.
+    pub state_json: String,
+    pub version: i64,
 }
 
-/// Inserts the row with a placeholder state; returns the id. The caller
-/// then writes the real projection with [`save`] (the state holds the id).
-pub async fn insert(c: &mut Conn, engine: Engine, d: &NewDemandRow<'_>) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO demands (enterprise_id, district_id, category_code, title, description, search_text, channel, urgency, \
-         confidential, status, submitted_by, submitted_at, state, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{}', 0, $12) RETURNING id",
-    )
-    .bind(d.enterprise_id)
-    .bind(d.district_id)
-    .bind(d.category_code)
-    .bind(d.title)
-    .bind(d.description)
-    .bind(d.search_text)
+/// Inserts the row; returns the id. With a placeholder state (the state
+/// holds the id), the caller then writes the real projection with [`save`].
+pub async fn insert(
+    c: &mut Conn,
+    enterprise_id: i64,
+    district_id: i64,
+    submitted_by: i64,
+    d: &NewDemandRow,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(concat!(
+        "INSERT INTO demands (",
+        new_demand_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $12) RETURNING id"
+    ))
+    .bind(enterprise_id)
+    .bind(district_id)
+    .bind(&d.category_code)
+    .bind(&d.title)
+    .bind(&d.description)
+    .bind(&d.search_text)
     .bind(d.channel)
     .bind(d.urgency)
     .bind(i64::from(d.confidential))
     .bind(d.status)
-    .bind(d.submitted_by)
+    .bind(submitted_by)
     .bind(d.submitted_at)
+    .bind(&d.state_json)
+    .bind(d.version)
     .fetch_one(&mut *c)
     .await?;
-    if engine == Engine::Sqlite {
+    if engine_of(c) == Engine::Sqlite {
         sqlx::query("INSERT INTO demands_fts (rowid, search_text) VALUES ($1, $2)")
             .bind(id)
-            .bind(d.search_text)
+            .bind(&d.search_text)
             .execute(&mut *c)
             .await?;
     }

@@ -252,6 +252,7 @@ pub struct BoundUser {
     pub username: String,
     pub display_name: String,
     pub phone: String,
+    #[serde(serialize_with = "crate::flag")]
     pub active: i64,
     pub created_at: i64,
 }

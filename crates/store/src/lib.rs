@@ -9,6 +9,7 @@
 pub mod assignments;
 pub mod attachments;
 pub mod audit;
+pub mod batch;
 pub mod catalogue;
 pub mod demands;
 pub mod departments;
@@ -26,7 +27,6 @@ pub mod submit;
 pub mod users;
 pub mod visits;
 pub mod webhooks;
-pub mod writer;
 
 pub use sql::{Page, Paged};
 /// Re-exported so callers can `?` a transaction commit.
@@ -93,6 +93,18 @@ impl From<sqlx::Error> for StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The engine behind a connection (or a transaction deref'd), for the few
+/// statements that differ per engine: callers need not pass it along.
+/// sqlx's `Any` names its backend with a constant string, so this costs a
+/// comparison.
+pub fn engine_of(c: &Conn) -> Engine {
+    if c.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    }
+}
+
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 /// A connection for reads (or a transaction deref'd).
@@ -104,7 +116,6 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     engine: Engine,
-    writer: writer::Writer,
     /// SQLite: the group commit on its own thread and connection.
     sqlite_writer: Option<sqlite_writer::SqliteWriter>,
     /// PostgreSQL: the bulk group commit of new demands.
@@ -158,7 +169,6 @@ impl Store {
                 };
                 let write = pool(1).connect_with(opts.clone()).await?;
                 let read = pool(8).connect_with(opts).await?;
-                let writer = writer::Writer::spawn(write.clone(), engine, writer::WriterConfig::for_engine(engine));
                 let file = {
                     let mut c = write.acquire().await?;
                     attachments::sqlite_file(&mut c).await?
@@ -170,7 +180,7 @@ impl Store {
                 }
                 let sqlite_writer =
                     Some(sqlite_writer::SqliteWriter::spawn(std::path::Path::new(&file), write.clone())?);
-                Ok(Self { read, write, engine, writer, sqlite_writer, pg_submitter: None })
+                Ok(Self { read, write, engine, sqlite_writer, pg_submitter: None })
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -178,10 +188,9 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts)
                     .await?;
-                let writer = writer::Writer::spawn(pool.clone(), engine, writer::WriterConfig::for_engine(engine));
                 let pg_submitter =
                     Some(submit::PgSubmitter::spawn(pool.clone(), submit::PG_TASKS, submit::PG_MAX_BATCH));
-                Ok(Self { read: pool.clone(), write: pool, engine, writer, sqlite_writer: None, pg_submitter })
+                Ok(Self { read: pool.clone(), write: pool, engine, sqlite_writer: None, pg_submitter })
             }
         }
     }
@@ -222,22 +231,27 @@ impl Store {
         Ok(self.write.begin().await?)
     }
 
-    /// The group-commit writer (see [`writer`]): durable writes batched into
-    /// one transaction with a savepoint per command.
-    pub fn writer(&self) -> &writer::Writer {
-        &self.writer
+    /// The write pool itself (SQLite: its one connection), for a group
+    /// commit outside the store that must take turns with [`Store::begin`]
+    /// (the benchmark's generic writer). Everything else writes through
+    /// `begin` or [`Store::submit_demand`].
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// The counters of the group commit of new demands on this engine.
+    pub fn submit_stats(&self) -> batch::WriterStats {
+        match (&self.sqlite_writer, &self.pg_submitter) {
+            (Some(w), _) => w.stats(),
+            (_, Some(p)) => p.stats(),
+            _ => batch::WriterStats::default(),
+        }
     }
 
     /// SQLite only: the group commit on its own thread (see
     /// [`sqlite_writer`]); `None` on PostgreSQL.
     pub fn sqlite_writer(&self) -> Option<&sqlite_writer::SqliteWriter> {
         self.sqlite_writer.as_ref()
-    }
-
-    /// PostgreSQL only: the bulk writer of new demands (see
-    /// [`submit::PgSubmitter`]); `None` on SQLite.
-    pub fn pg_submitter(&self) -> Option<&submit::PgSubmitter> {
-        self.pg_submitter.as_ref()
     }
 
     /// A pooled connection for reads.
@@ -265,4 +279,10 @@ impl Store {
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// Serialises a 0/1 integer column as a JSON boolean: flags are booleans on
+/// the API (as on input) while the column stays an integer both engines share.
+pub fn flag<S: serde::Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_bool(*v != 0)
 }

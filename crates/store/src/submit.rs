@@ -17,14 +17,14 @@
 //! What the rows contain (state, event, facts) is decided by the caller's
 //! `build` step, given the new id and the enterprise.
 
+use crate::batch::{batch_error, gone, Counters, WriterStats};
+use crate::demands::{new_demand_columns, NewDemandRow};
 use crate::metrics::AggDeltas;
 use crate::sql::Sql;
 use crate::sqlite_writer::Deferred;
-use crate::writer::WriterStats;
 use crate::{Conn, Result, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 use sqlx::AnyPool;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use zhuqi_domain::metrics::{Facts, COUNTERS};
@@ -52,17 +52,8 @@ pub struct EnterpriseInfo {
 /// Everything written for a new demand, built once its id is known.
 #[derive(Debug, Clone)]
 pub struct Rows {
-    pub category_code: String,
-    pub title: String,
-    pub description: String,
-    pub search_text: String,
-    pub channel: &'static str,
-    pub urgency: &'static str,
-    pub confidential: bool,
-    pub status: &'static str,
-    pub submitted_at: i64,
-    pub state_json: String,
-    pub version: i64,
+    /// The `demands` row.
+    pub demand: NewDemandRow,
     pub event_seq: i64,
     pub event_kind: &'static str,
     pub event_payload: String,
@@ -82,6 +73,70 @@ pub enum Outcome {
     Existing(i64),
     /// No such enterprise in the submitter's scope; nothing written.
     NotInScope,
+    /// PostgreSQL: the write hit the idempotency key's unique constraint,
+    /// yet no demand is filed under the key; nothing written.
+    KeyConflict,
+}
+
+impl crate::Store {
+    /// Writes a new demand through this engine's group commit and answers
+    /// once it is durable: on SQLite one command of the writer thread's
+    /// batch (one savepoint in its shared transaction, see [`sqlite`]), on
+    /// PostgreSQL [`pg_prepare`] then the bulk [`PgSubmitter`]. `build` gets
+    /// the new id and the enterprise and returns the rows to write (pure: it
+    /// may run on the writer thread); its error is the submission's.
+    pub async fn submit_demand<E, B>(
+        &self,
+        user_id: i64,
+        key: Option<String>,
+        enterprise_id: i64,
+        scope: Scope,
+        build: B,
+    ) -> std::result::Result<Outcome, E>
+    where
+        E: From<StoreError> + Send + 'static,
+        B: FnOnce(i64, &EnterpriseInfo) -> std::result::Result<Rows, E> + Send + 'static,
+    {
+        if let Some(w) = &self.sqlite_writer {
+            return w
+                .run(move |c, deferred| {
+                    let req = Request { user_id, key: key.as_deref(), enterprise_id, scope };
+                    sqlite(c, deferred, &req, build)
+                })
+                .await;
+        }
+        let submitter = self.pg_submitter.as_ref().ok_or_else(|| E::from(no_writer()))?;
+        let req = Request { user_id, key: key.as_deref(), enterprise_id, scope };
+        let prepared = {
+            let mut c = self.read().await?;
+            pg_prepare(&mut c, &req).await?
+        };
+        let (id, ent) = match prepared {
+            Prepared::Existing(id) => return Ok(Outcome::Existing(id)),
+            Prepared::NotInScope => return Ok(Outcome::NotInScope),
+            Prepared::Fresh { id, enterprise } => (id, enterprise),
+        };
+        let rows = build(id, &ent)?;
+        let version = rows.demand.version;
+        let item = PgItem { user_id, key: key.clone(), enterprise_id, id, district_id: ent.district_id, rows };
+        let written = submitter.submit(item).await;
+        match (written, key.as_deref()) {
+            (Ok(()), _) => Ok(Outcome::Created { id, version, enterprise: ent }),
+            // A retry with the same key committed first: answer with its demand.
+            (Err(StoreError::Unique(_)), Some(k)) => {
+                let mut c = self.read().await?;
+                Ok(crate::demands::idempotent(&mut c, user_id, k)
+                    .await?
+                    .map_or(Outcome::KeyConflict, Outcome::Existing))
+            }
+            (Err(e), _) => Err(e.into()),
+        }
+    }
+}
+
+/// A store with neither group commit of new demands (never built so).
+fn no_writer() -> StoreError {
+    StoreError::Db(sqlx::Error::Configuration("no group commit for new demands".into()))
 }
 
 const AUDIT_ACTION: &str = "submit_demand";
@@ -146,7 +201,7 @@ pub fn sqlite<E: From<StoreError>>(
         .map_err(db)?;
     let rows = build(id, &ent)?;
     write_sqlite(c, deferred, req, id, ent.district_id, &rows).map_err(E::from)?;
-    Ok(Outcome::Created { id, version: rows.version, enterprise: ent })
+    Ok(Outcome::Created { id, version: rows.demand.version, enterprise: ent })
 }
 
 fn write_sqlite(
@@ -157,45 +212,53 @@ fn write_sqlite(
     district_id: i64,
     rows: &Rows,
 ) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO demands (id, enterprise_id, district_id, category_code, title, description, search_text, \
-         channel, urgency, confidential, status, submitted_by, submitted_at, state, version, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?13)",
-    )?
+    let d = &rows.demand;
+    c.prepare_cached(concat!(
+        "INSERT INTO demands (id, ",
+        new_demand_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?13)"
+    ))?
     .execute(params![
         id,
         req.enterprise_id,
         district_id,
-        rows.category_code,
-        rows.title,
-        rows.description,
-        rows.search_text,
-        rows.channel,
-        rows.urgency,
-        i64::from(rows.confidential),
-        rows.status,
+        d.category_code,
+        d.title,
+        d.description,
+        d.search_text,
+        d.channel,
+        d.urgency,
+        i64::from(d.confidential),
+        d.status,
         req.user_id,
-        rows.submitted_at,
-        rows.state_json,
-        rows.version
+        d.submitted_at,
+        d.state_json,
+        d.version
     ])?;
-    deferred.demands_fts.push((id, rows.search_text.clone()));
+    deferred.demands_fts.push((id, d.search_text.clone()));
     c.prepare_cached(
         "INSERT INTO demand_events (demand_id, seq, at, actor_id, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id, rows.event_seq, rows.submitted_at, req.user_id, rows.event_kind, rows.event_payload])?;
-    crate::metrics::insert_facts_sqlite(c, id, &rows.facts, rows.submitted_at)?;
+    .execute(params![
+        id,
+        rows.event_seq,
+        rows.demand.submitted_at,
+        req.user_id,
+        rows.event_kind,
+        rows.event_payload
+    ])?;
+    crate::metrics::insert_facts_sqlite(c, id, &rows.facts, rows.demand.submitted_at)?;
     deferred.deltas.add(&rows.facts, 1);
     if let Some(k) = req.key {
         c.prepare_cached("INSERT INTO idempotency_keys (user_id, key, demand_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![req.user_id, k, id, rows.submitted_at])?;
+            .execute(params![req.user_id, k, id, rows.demand.submitted_at])?;
     }
     c.prepare_cached(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target, outcome, detail, ip, request_id) \
          VALUES (?1, ?2, ?3, ?4, ?5, 'success', ?6, ?7, ?8)",
     )?
     .execute(params![
-        rows.submitted_at,
+        rows.demand.submitted_at,
         req.user_id,
         rows.audit_actor_name,
         AUDIT_ACTION,
@@ -271,13 +334,6 @@ pub struct PgItem {
 
 type Queued = (PgItem, oneshot::Sender<Result<()>>);
 
-#[derive(Debug, Default)]
-struct Counters {
-    batches: AtomicU64,
-    commands: AtomicU64,
-    failed_batches: AtomicU64,
-}
-
 /// The PostgreSQL group commit of new demands, in bulk.
 ///
 /// Per statement PostgreSQL spends more on starting the executor, opening
@@ -341,17 +397,13 @@ impl PgSubmitter {
     pub async fn submit(&self, item: PgItem) -> Result<()> {
         let (reply, answer) = oneshot::channel();
         if self.queue.send((item, reply)).await.is_err() {
-            return Err(crate::writer::gone());
+            return Err(gone());
         }
-        answer.await.unwrap_or_else(|_| Err(crate::writer::gone()))
+        answer.await.unwrap_or_else(|_| Err(gone()))
     }
 
     pub fn stats(&self) -> WriterStats {
-        WriterStats {
-            batches: self.counters.batches.load(Ordering::Relaxed),
-            commands: self.counters.commands.load(Ordering::Relaxed),
-            failed_batches: self.counters.failed_batches.load(Ordering::Relaxed),
-        }
+        self.counters.stats()
     }
 }
 
@@ -365,7 +417,7 @@ async fn run_pg_batch(pool: &AnyPool, batch: Vec<Queued>, counters: &Counters) {
         Err(e) => {
             let e = StoreError::from(e);
             for (_, reply) in batch {
-                let _ = reply.send(Err(crate::writer::batch_error(&e)));
+                let _ = reply.send(Err(batch_error(&e)));
             }
             return;
         }
@@ -373,25 +425,23 @@ async fn run_pg_batch(pool: &AnyPool, batch: Vec<Queued>, counters: &Counters) {
     let items: Vec<&PgItem> = batch.iter().map(|(i, _)| i).collect();
     match write_bulk(&mut conn, &items).await {
         Ok(()) => {
-            counters.batches.fetch_add(1, Ordering::Relaxed);
-            counters.commands.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            counters.committed(batch.len() as u64);
             for (_, reply) in batch {
                 let _ = reply.send(Ok(()));
             }
         }
         Err(e) if batch.len() == 1 => {
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             let _ = batch.into_iter().next().map(|(_, reply)| reply.send(Err(e)));
         }
         Err(e) => {
             // Each on its own: the one at fault fails alone.
             tracing::debug!(error = %e, submissions = batch.len(), "bulk submit failed; writing one by one");
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             for (item, reply) in batch {
                 let r = write_bulk(&mut conn, &[&item]).await;
                 if r.is_ok() {
-                    counters.batches.fetch_add(1, Ordering::Relaxed);
-                    counters.commands.fetch_add(1, Ordering::Relaxed);
+                    counters.committed(1);
                 }
                 let _ = reply.send(r);
             }
@@ -458,6 +508,7 @@ fn bulk_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
         let counters = COUNTERS.join(", ");
+        let columns = new_demand_columns!();
         let values = (1..=COUNTERS.len()).map(|i| format!("f_v[{i}]")).collect::<Vec<_>>().join(", ");
         format!(
             "WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS r(id bigint, enterprise_id bigint, \
@@ -466,8 +517,7 @@ fn bulk_sql() -> &'static str {
              event_seq bigint, event_kind text, event_payload text, key text, actor_name text, detail text, ip text, \
              request_id text, f_day bigint, f_district bigint, f_department bigint, f_category text, f_officer bigint, \
              f_reply_wd bigint, f_v bigint[])), \
-             d AS (INSERT INTO demands (id, enterprise_id, district_id, category_code, title, description, search_text, \
-             channel, urgency, confidential, status, submitted_by, submitted_at, state, version, updated_at) \
+             d AS (INSERT INTO demands (id, {columns}) \
              SELECT id, enterprise_id, district_id, category_code, title, description, search_text, channel, urgency, \
              confidential, status, user_id, at, state, version, at FROM x), \
              ev AS (INSERT INTO demand_events (demand_id, seq, at, actor_id, kind, payload) \
@@ -488,23 +538,23 @@ fn bulk_json(items: &[&PgItem]) -> Result<String> {
     let rows: Vec<BulkRow<'_>> = items
         .iter()
         .map(|it| {
-            let (r, f) = (&it.rows, &it.rows.facts);
+            let (r, d, f) = (&it.rows, &it.rows.demand, &it.rows.facts);
             BulkRow {
                 id: it.id,
                 enterprise_id: it.enterprise_id,
                 district_id: it.district_id,
-                category_code: &r.category_code,
-                title: &r.title,
-                description: &r.description,
-                search_text: &r.search_text,
-                channel: r.channel,
-                urgency: r.urgency,
-                confidential: i64::from(r.confidential),
-                status: r.status,
+                category_code: &d.category_code,
+                title: &d.title,
+                description: &d.description,
+                search_text: &d.search_text,
+                channel: d.channel,
+                urgency: d.urgency,
+                confidential: i64::from(d.confidential),
+                status: d.status,
                 user_id: it.user_id,
-                at: r.submitted_at,
-                state: &r.state_json,
-                version: r.version,
+                at: d.submitted_at,
+                state: &d.state_json,
+                version: d.version,
                 event_seq: r.event_seq,
                 event_kind: r.event_kind,
                 event_payload: &r.event_payload,

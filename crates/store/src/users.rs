@@ -19,6 +19,7 @@ pub struct UserRow {
     pub enterprise_id: Option<i64>,
     pub enterprise_name: Option<String>,
     pub phone: String,
+    #[serde(serialize_with = "crate::flag")]
     pub active: i64,
     pub created_at: i64,
 }

@@ -23,13 +23,37 @@ pub const LANG_COOKIE: &str = "zhuqi_lang";
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Middleware: gives every request an id (echoed in `x-request-id`).
+/// What an error response of the request needs: the request id it quotes and
+/// the language of an error page. Set by [`request_id`] for the task serving
+/// the request, so that `?` turns an [`AppError`] into an `ApiError` or a
+/// `PageError` without the handler passing either along.
+#[derive(Debug, Clone, Default)]
+pub struct RequestScope {
+    pub request_id: String,
+    pub lang: Lang,
+}
+
+tokio::task_local! {
+    static SCOPE: RequestScope;
+}
+
+impl RequestScope {
+    /// The scope of the request being served; an empty id and the default
+    /// language outside one (a handler called without the middleware).
+    pub fn current() -> Self {
+        SCOPE.try_with(Clone::clone).unwrap_or_default()
+    }
+}
+
+/// Middleware: gives every request an id (echoed in `x-request-id`) and runs
+/// the rest of the request inside its [`RequestScope`].
 pub async fn request_id(mut req: Request, next: Next) -> Response {
     let mut b = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut b);
     let id = hex::encode(b);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = next.run(req).await;
+    let scope = RequestScope { request_id: id.clone(), lang: lang_of(req.headers()) };
+    let mut res = SCOPE.scope(scope, next.run(req)).await;
     if let Ok(v) = id.parse() {
         res.headers_mut().insert("x-request-id", v);
     }
@@ -135,8 +159,7 @@ where
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let st = AppState::from_ref(state);
-        let rid = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-        resolve(parts, &st).await.map(ApiCtx).map_err(|e| ApiError::new(e, rid))
+        Ok(ApiCtx(resolve(parts, &st).await?))
     }
 }
 
@@ -161,7 +184,7 @@ where
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 Err(PageError::Redirect(format!("/login?next={}", urlencode(next))))
             }
-            Err(e) => Err(PageError::from_app(e, lang_of(&parts.headers), meta_of(parts).request_id)),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -196,21 +219,11 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let PageCtx(ctx) = PageCtx::from_request_parts(&mut parts, state).await?;
-        let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024).await.map_err(|_| {
-            PageError::from_app(
-                AppError::Invalid(zhuqi_domain::FieldError::new("body", "form too large")),
-                ctx.lang,
-                ctx.meta.request_id.clone(),
-            )
-        })?;
+        let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024)
+            .await
+            .map_err(|_| zhuqi_domain::FieldError::new("body", "form too large"))?;
         check_csrf_field(&ctx, &bytes)?;
-        let form: T = serde_urlencoded_from(&bytes).map_err(|m| {
-            PageError::from_app(
-                AppError::Invalid(zhuqi_domain::FieldError::new("form", m)),
-                ctx.lang,
-                ctx.meta.request_id.clone(),
-            )
-        })?;
+        let form: T = serde_urlencoded_from(&bytes).map_err(|m| zhuqi_domain::FieldError::new("form", m))?;
         Ok(CsrfForm { ctx, form })
     }
 }
@@ -229,11 +242,7 @@ pub fn check_csrf_value(ctx: &Ctx, sent: Option<&str>) -> Result<(), PageError> 
     if sent.is_some_and(|s| constant_time_eq(s.as_bytes(), ctx.csrf.as_bytes())) {
         Ok(())
     } else {
-        Err(PageError::from_app(
-            AppError::Forbidden("CSRF token missing or wrong; reload the page and try again".into()),
-            ctx.lang,
-            ctx.meta.request_id.clone(),
-        ))
+        Err(AppError::Forbidden("CSRF token missing or wrong; reload the page and try again".into()).into())
     }
 }
 

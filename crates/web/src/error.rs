@@ -2,17 +2,32 @@
 //! browsers. Each application error maps to exactly one status here.
 //! Internal causes are logged with the request id and never shown.
 //!
+//! Handlers return `Result<_, ApiError>` or `Result<_, PageError>` and use `?`
+//! on application results: both types are `From<AppError>` and take the
+//! request id (and, for pages, the language) from the request's
+//! [`RequestScope`], which the request-id middleware sets for the request's task.
+//!
 //! The API error envelope (documented in the OpenAPI document):
 //! `{"error": {"code": "...", "message": "...", "request_id": "...",
 //!   "field": "credit_code"?, "rows": [{"row", "column", "message"}]?}}`
 
+use crate::ctx::RequestScope;
 use crate::i18n::Lang;
 use askama::Template;
+use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::json;
 use zhuqi_app::AppError;
+use zhuqi_domain::FieldError;
+
+/// Logs what a client is not shown: the cause of an internal error.
+fn log_internal(e: &AppError, request_id: &str) {
+    if let AppError::Internal(cause) = e {
+        tracing::error!(request_id = %request_id, %cause, "internal error");
+    }
+}
 
 /// Status and stable code of an application error.
 pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
@@ -51,18 +66,29 @@ pub struct ApiError {
     pub request_id: String,
 }
 
-impl ApiError {
-    pub fn new(error: AppError, request_id: String) -> Self {
-        Self { error, request_id }
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self { error, request_id: RequestScope::current().request_id }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+/// A JSON body that does not parse is a field error on `body`.
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        FieldError::new("body", e.body_text()).into()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = status_of(&self.error);
-        if let AppError::Internal(cause) = &self.error {
-            tracing::error!(request_id = %self.request_id, %cause, "internal error");
-        }
+        log_internal(&self.error, &self.request_id);
         let mut body = json!({
             "error": {"code": code, "message": public_message(&self.error), "request_id": self.request_id}
         });
@@ -104,9 +130,16 @@ pub enum PageError {
     App { error: AppError, lang: Lang, request_id: String },
 }
 
-impl PageError {
-    pub fn from_app(error: AppError, lang: Lang, request_id: String) -> Self {
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        let RequestScope { request_id, lang } = RequestScope::current();
         PageError::App { error, lang, request_id }
+    }
+}
+
+impl From<FieldError> for PageError {
+    fn from(e: FieldError) -> Self {
+        AppError::from(e).into()
     }
 }
 
@@ -116,9 +149,7 @@ impl IntoResponse for PageError {
             PageError::Redirect(to) => Redirect::to(&to).into_response(),
             PageError::App { error, lang, request_id } => {
                 let (status, _) = status_of(&error);
-                if let AppError::Internal(cause) = &error {
-                    tracing::error!(request_id = %request_id, %cause, "internal error");
-                }
+                log_internal(&error, &request_id);
                 let title = match status {
                     StatusCode::NOT_FOUND => lang.t("not_found"),
                     StatusCode::FORBIDDEN => lang.t("forbidden"),
@@ -148,24 +179,18 @@ impl IntoResponse for PageError {
     }
 }
 
-/// Shortcut for handlers: wraps an application error for the API.
-pub trait ApiResultExt<T> {
-    fn api(self, request_id: &str) -> Result<T, ApiError>;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhuqi_store::StoreError;
 
-impl<T> ApiResultExt<T> for Result<T, AppError> {
-    fn api(self, request_id: &str) -> Result<T, ApiError> {
-        self.map_err(|e| ApiError::new(e, request_id.to_string()))
-    }
-}
-
-/// Shortcut for handlers: wraps an application error for a page.
-pub trait PageResultExt<T> {
-    fn page(self, ctx: &crate::ctx::Ctx) -> Result<T, PageError>;
-}
-
-impl<T> PageResultExt<T> for Result<T, AppError> {
-    fn page(self, ctx: &crate::ctx::Ctx) -> Result<T, PageError> {
-        self.map_err(|e| PageError::from_app(e, ctx.lang, ctx.meta.request_id.clone()))
+    #[test]
+    fn a_unique_violation_never_shows_the_database_text() {
+        let e = AppError::from(StoreError::Unique("UNIQUE constraint failed: users.username".into()));
+        assert_eq!(status_of(&e).0, StatusCode::CONFLICT);
+        let shown = public_message(&e);
+        assert!(!shown.contains("users") && !shown.contains("UNIQUE"), "{shown}");
+        let res = ApiError::from(e).into_response();
+        assert_eq!(res.status(), StatusCode::CONFLICT);
     }
 }

@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 use zhuqi_app::config::{AttachmentConfig, RateLimitConfig};
 use zhuqi_app::webhook::WebhookConfig;
 use zhuqi_app::AppConfig;
+use zhuqi_domain::DatabaseUrl;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// SQLite file path or `postgres://` URL.
-    pub db: String,
+    /// SQLite file path or `postgres://` URL (its password never prints).
+    pub db: DatabaseUrl,
     /// Address to listen on.
     pub listen: String,
     /// Mark cookies `Secure` (turn on when served behind TLS).
@@ -142,7 +143,7 @@ impl Config {
             None => Config::default(),
         };
         if let Some(v) = env("ZHUQI_DB") {
-            cfg.db = v;
+            cfg.db = DatabaseUrl::new(v);
         }
         if let Some(v) = env("ZHUQI_LISTEN") {
             cfg.listen = v;
@@ -185,10 +186,21 @@ mod tests {
         std::fs::write(&p, "db = \"file.db\"\nlisten = \"0.0.0.0:9000\"\n").unwrap();
         let env = |k: &str| (k == "ZHUQI_DB").then(|| "env.db".to_string());
         let c = Config::load(Some(p.to_str().unwrap()), &env).unwrap();
-        assert_eq!(c.db, "env.db");
+        assert_eq!(c.db.expose(), "env.db");
         assert_eq!(c.listen, "0.0.0.0:9000");
         std::fs::write(&p, "dbb = 1\n").unwrap();
         let e = Config::load(Some(p.to_str().unwrap()), &|_| None).unwrap_err().to_string();
         assert!(e.contains("dbb"), "{e}");
+    }
+
+    #[test]
+    fn the_configuration_never_prints_the_database_password() {
+        let env = |k: &str| (k == "ZHUQI_DB").then(|| "postgres://zhuqi:pa55w0rd@127.0.0.1:5432/zhuqi".to_string());
+        let c = Config::load(None, &env).unwrap();
+        for shown in [format!("{c:?}"), format!("{c:#?}"), format!("cannot open database {}", c.db)] {
+            assert!(!shown.contains("pa55w0rd"), "{shown}");
+            assert!(shown.contains("postgres://zhuqi:***@127.0.0.1:5432/zhuqi"), "{shown}");
+        }
+        assert_eq!(c.db.expose(), "postgres://zhuqi:pa55w0rd@127.0.0.1:5432/zhuqi");
     }
 }

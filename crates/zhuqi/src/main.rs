@@ -11,7 +11,7 @@ use std::io::Write;
 use std::sync::Arc;
 use zhuqi_app::import::ImportKind;
 use zhuqi_app::{App, RequestMeta};
-use zhuqi_domain::{Actor, SystemClock};
+use zhuqi_domain::{Actor, Clock, FixedClock, OffsetClock, SystemClock};
 use zhuqi_store::Store;
 use zhuqi_web::{AppState, WebConfig};
 
@@ -45,6 +45,11 @@ enum Cmd {
         /// Build the demo data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Build the demo "at" this instant (RFC 3339, e.g. 2026-11-18T10:00:00+08:00):
+        /// the same city, demands, colours and deadlines whatever the real time;
+        /// the server's clock then starts at that instant. Default: the real time.
+        #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Apply the embedded schema migrations and exit.
     Migrate,
@@ -154,7 +159,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Some(db) => {
                 let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
                 let cal = rt.block_on(async {
-                    let store = Store::open(&db).await.with_context(|| format!("cannot open database {db}"))?;
+                    let db = zhuqi_domain::DatabaseUrl::new(db);
+                    let store = Store::open(db.expose()).await.with_context(|| format!("cannot open database {db}"))?;
                     let app = App::new(store, Arc::new(SystemClock), Default::default());
                     anyhow::Ok(app.calendar().await?)
                 })?;
@@ -172,7 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.db = "./zhuqi-demo.db".into();
     }
     if let Some(db) = cli.db {
-        cfg.db = db;
+        cfg.db = db.into();
     }
     if let Some(l) = cli.listen {
         cfg.listen = l;
@@ -188,10 +194,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     rt.block_on(async move {
         match cli.cmd {
             Cmd::Serve => serve(&cfg, open(&cfg).await?).await,
-            Cmd::Demo { reset, no_serve } => demo(&cfg, reset, no_serve).await,
+            Cmd::Demo { reset, no_serve, now } => demo(&cfg, reset, no_serve, now).await,
             Cmd::Migrate => {
-                let store =
-                    Store::connect(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+                let store = Store::connect(cfg.db.expose())
+                    .await
+                    .with_context(|| format!("cannot open database {}", cfg.db))?;
                 let n = store.migrate().await?;
                 println!("migrations applied: {n} (database {})", cfg.db);
                 Ok(())
@@ -210,8 +217,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<App> {
-    let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open database {}", cfg.db))?;
-    Ok(App::new(store, Arc::new(SystemClock), cfg.app_config()))
+    open_with(cfg, Arc::new(SystemClock)).await
+}
+
+async fn open_with(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let store = Store::open(cfg.db.expose()).await.with_context(|| format!("cannot open database {}", cfg.db))?;
+    Ok(App::new(store, clock, cfg.app_config()))
+}
+
+/// `--now`: an RFC 3339 instant with its offset.
+fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 instant (e.g. 2026-11-18T10:00:00+08:00): {e}"))
 }
 
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
@@ -222,125 +240,50 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("zhuqi serving at http://{addr}");
     tracing::info!(%addr, "serving");
-    // The deadline sweeper: colours, blue/yellow/red warnings (each once per
-    // deadline, catching up after downtime) and auto-close, every minute.
-    let deadlines = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match deadlines.sweep().await {
-                Ok(r) if r.escalated + r.auto_closed > 0 => {
-                    tracing::info!(
-                        checked = r.checked,
-                        escalated = r.escalated,
-                        auto_closed = r.auto_closed,
-                        "deadline sweep"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
-            }
-        }
-    });
-    // Visit reminders: on the configured day of the month, officers behind
-    // on the rule are told once (idempotent per officer and month). Hourly.
-    let reminders = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match reminders.send_visit_reminders(reminders.now_ms()).await {
-                Ok(n) if n > 0 => tracing::info!(sent = n, "visit reminders"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "visit reminders failed"),
-            }
-        }
-    });
-    // The webhook channel: pending notifications to the configured receiver.
+    // The background jobs (deadline sweep, visit reminders, webhooks, hot
+    // issues, session purge): one table in the application layer.
     if !app.config.webhook.url.trim().is_empty() {
-        let hooks = app.clone();
-        let every = std::time::Duration::from_secs(app.config.webhook.interval_seconds.max(1));
         tracing::info!(url = %app.config.webhook.url, "webhook channel on");
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            let mut warned_given_up = 0;
-            loop {
-                tick.tick().await;
-                match hooks.deliver_webhooks().await {
-                    Ok(r) => {
-                        if r.sent > 0 {
-                            tracing::info!(sent = r.sent, "webhook deliveries");
-                        }
-                        if let Some(e) = r.error {
-                            tracing::warn!(error = %e, "webhook delivery failed; retrying next round");
-                        }
-                        if r.given_up > warned_given_up {
-                            tracing::error!(given_up = r.given_up, "webhook: notifications skipped after max_attempts");
-                            warned_given_up = r.given_up;
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "webhook round failed"),
-                }
-            }
-        });
     }
-    // Hot-issue detection every ten minutes (idempotent: a known group is
-    // not flagged twice; newcomers extend their issue).
-    let detector = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            match detector.detect_hot_issues().await {
-                Ok(r) if !r.flagged.is_empty() || !r.extended.is_empty() => tracing::info!(
-                    flagged = r.flagged.len(),
-                    extended = r.extended.len(),
-                    reflagged = r.reflagged.len(),
-                    "hot-issue detection"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "hot-issue detection failed"),
-            }
-        }
-    });
-    // Sweep expired sessions every ten minutes.
-    let sweeper = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = sweeper.purge_sessions().await {
-                tracing::warn!(error = %e, "session purge failed");
-            }
-        }
-    });
+    let jobs = zhuqi_app::jobs::JobRunner::start(&app, app.jobs());
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    jobs.stop().await;
     app.store.close().await;
     Ok(())
 }
 
-async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
+async fn demo(
+    cfg: &Config,
+    reset: bool,
+    no_serve: bool,
+    fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     if reset {
-        if cfg.db.starts_with("postgres") {
-            let store = Store::connect(&cfg.db).await?;
+        if cfg.db.expose().starts_with("postgres") {
+            let store = Store::connect(cfg.db.expose()).await?;
             store.reset_schema().await?;
             store.close().await;
         } else {
             for suffix in ["", "-wal", "-shm"] {
-                let p = format!("{}{suffix}", cfg.db);
+                let p = format!("{}{suffix}", cfg.db.expose());
                 if std::path::Path::new(&p).exists() {
                     std::fs::remove_file(&p).with_context(|| format!("cannot delete {p}"))?;
                 }
             }
         }
     }
-    let app = open(cfg).await?;
+    // With --now the build runs on a clock frozen at that instant (the data
+    // cannot depend on how long the build takes); without, on the real time.
+    let clock: Arc<dyn Clock> = match fixed_now {
+        Some(t) => Arc::new(FixedClock::new(t)),
+        None => Arc::new(SystemClock),
+    };
+    let app = open_with(cfg, clock).await?;
     if app.demo_is_built().await? {
         eprintln!("demo city already in {} (use --reset to rebuild)", cfg.db);
     } else {
@@ -381,7 +324,13 @@ async fn demo(cfg: &Config, reset: bool, no_serve: bool) -> anyhow::Result<()> {
     if no_serve {
         return Ok(());
     }
-    serve(cfg, app).await
+    match fixed_now {
+        // The server's clock starts at --now and runs on from there.
+        Some(t) => {
+            serve(cfg, App::new(app.store.clone(), Arc::new(OffsetClock::starting_at(t)), cfg.app_config())).await
+        }
+        None => serve(cfg, app).await,
+    }
 }
 
 /// `zhuqi hot-issues detect`: one detection run, then every issue it touched.

@@ -153,10 +153,6 @@ pub const ACTIONS: &[&str] = &[
     "escalate",
 ];
 
-/// The states an open demand can be acted on in by its supervisors.
-const OPEN: &[Status] =
-    &[Status::Submitted, Status::Dispatched, Status::Handling, Status::Suspended, Status::UnderReview, Status::Replied];
-
 impl Action {
     pub const ALL: [Action; 23] = [
         Action::Dispatch,
@@ -319,7 +315,7 @@ impl Action {
             Action::Rate | Action::AutoClose => &[S::Replied],
             Action::Resume => &[S::Suspended],
             Action::Withdraw | Action::MergeInto => &[S::Submitted, S::Dispatched],
-            Action::Urge | Action::Supervise => OPEN,
+            Action::Urge | Action::Supervise => &Status::OPEN,
             Action::AddInfo => &[S::Submitted, S::Dispatched, S::Handling, S::Suspended],
         }
     }

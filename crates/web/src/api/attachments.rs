@@ -7,7 +7,7 @@
 //! as a file passes the configured per-file limit instead.
 
 use crate::ctx::{ApiCtx, Ctx};
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -119,17 +119,16 @@ async fn upload_to(
     owner: Owner,
     req: Request,
 ) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
     // Scope and role first, so that nobody learns anything by uploading.
-    st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await.api(&rid)?;
-    let (name, bytes) = read_upload(st, req).await.api(&rid)?;
-    let row = st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await.api(&rid)?;
+    st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await?;
+    let (name, bytes) = read_upload(st, req).await?;
+    let row = st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 /// Every attachment of an owner, oldest first, in the list shape.
 async fn list_of(st: &AppState, ctx: &Ctx, owner: Owner) -> Result<Json<Paged<AttachmentOut>>, ApiError> {
-    let rows = st.app.attachments_of(&ctx.actor, owner, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let rows = st.app.attachments_of(&ctx.actor, owner, &ctx.meta).await?;
     let items: Vec<AttachmentOut> = rows.into_iter().map(AttachmentOut::from).collect();
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
     Ok(Json(Paged { items, total: n, page: 1, per_page: n.max(1) }))

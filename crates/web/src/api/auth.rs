@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
 
 use crate::ctx::{set_cookie, Anon, ApiCtx, SESSION_COOKIE};
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
@@ -27,8 +27,7 @@ pub async fn login(
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let rid = anon.meta.request_id.clone();
-    let Json(b) =
-        body.map_err(|e| ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.clone()))?;
+    let Json(b) = body?;
     // Failed sign-ins are limited per client IP (successful ones are not counted).
     if let Err(r) = st.app.login_allowed(&anon.meta.ip) {
         st.app
@@ -42,7 +41,7 @@ pub async fn login(
             if matches!(e, AppError::BadCredentials | AppError::Locked(_)) {
                 st.app.login_failed(&anon.meta.ip);
             }
-            return Err(ApiError::new(e, rid));
+            return Err(ApiError::from(e));
         }
     };
     let max_age = (s.expires_at - st.app.now_ms()) / 1000;
@@ -57,7 +56,7 @@ pub async fn login(
 
 /// POST /api/v1/auth/logout → 204.
 pub async fn logout(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Response, ApiError> {
-    st.app.logout(&ctx.token, &ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    st.app.logout(&ctx.token, &ctx.actor, &ctx.meta).await?;
     Ok((
         axum::http::StatusCode::NO_CONTENT,
         [(SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), st.web.secure_cookies))],
@@ -68,7 +67,7 @@ pub async fn logout(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<R
 /// GET /api/v1/me — the user, what their role may do (capability names,
 /// sorted) and the `data-nav` keys of the navigation they see.
 pub async fn me(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<serde_json::Value>, ApiError> {
-    let u = st.app.me(&ctx.actor).await.api(&ctx.meta.request_id)?;
+    let u = st.app.me(&ctx.actor).await?;
     let mut capabilities: Vec<&str> =
         capability::capabilities(ctx.actor.role).into_iter().map(|c| c.as_str()).collect();
     capabilities.sort_unstable();

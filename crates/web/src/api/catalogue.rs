@@ -1,7 +1,7 @@
 //! The dispatch catalogue, time limits and working-day calendar over JSON.
 
 use crate::ctx::ApiCtx;
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -16,14 +16,10 @@ use zhuqi_store::catalogue::{CalendarDayRow, LimitsRow};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn bad_json(e: JsonRejection, rid: &str) -> ApiError {
-    ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.to_string())
-}
-
 /// GET /api/v1/categories — the tree in order, each with its city-wide lead
 /// department and current time limits.
-pub async fn categories(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
-    let items = st.app.categories().await.api(&ctx.meta.request_id)?;
+pub async fn categories(State(st): State<AppState>, _: ApiCtx) -> ApiResult<Value> {
+    let items = st.app.categories().await?;
     let n = items.len();
     Ok(Json(json!({"items": items, "total": n, "page": 1, "per_page": n})))
 }
@@ -34,12 +30,13 @@ pub struct SuggestionQuery {
 }
 
 /// Parses an optional id from a query string (empty means absent).
-fn opt_id(v: Option<&str>, field: &str, rid: &str) -> Result<Option<i64>, ApiError> {
+fn opt_id(v: Option<&str>, field: &str) -> Result<Option<i64>, ApiError> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| {
-            ApiError::new(AppError::Invalid(FieldError::new(field, format!("'{s}' is not an id"))), rid.to_string())
-        }),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::from(AppError::Invalid(FieldError::new(field, format!("'{s}' is not an id"))))),
     }
 }
 
@@ -47,13 +44,12 @@ fn opt_id(v: Option<&str>, field: &str, rid: &str) -> Result<Option<i64>, ApiErr
 /// department (`department_id` null when the category has no route).
 pub async fn suggestion(
     State(st): State<AppState>,
-    ApiCtx(ctx): ApiCtx,
+    _: ApiCtx,
     Path(code): Path<String>,
     Query(q): Query<SuggestionQuery>,
 ) -> ApiResult<Value> {
-    let rid = &ctx.meta.request_id;
-    let district_id = opt_id(q.district_id.as_deref(), "district_id", rid)?;
-    let s = st.app.suggest_department(&code, district_id).await.api(rid)?;
+    let district_id = opt_id(q.district_id.as_deref(), "district_id")?;
+    let s = st.app.suggest_department(&code, district_id).await?;
     Ok(Json(match s {
         Some(s) => json!(s),
         None => json!({"category_code": code, "district_id": district_id, "department_id": null,
@@ -78,9 +74,8 @@ pub async fn set_route(
     Path(code): Path<String>,
     body: Result<Json<RouteBody>, JsonRejection>,
 ) -> ApiResult<Value> {
-    let rid = &ctx.meta.request_id;
-    let Json(b) = body.map_err(|e| bad_json(e, rid))?;
-    let r = st.app.set_route(&ctx.actor, &code, b.district_id, b.department_id, &ctx.meta).await.api(rid)?;
+    let Json(b) = body?;
+    let r = st.app.set_route(&ctx.actor, &code, b.district_id, b.department_id, &ctx.meta).await?;
     Ok(Json(json!(r)))
 }
 
@@ -92,23 +87,22 @@ pub async fn set_limits(
     Path(code): Path<String>,
     body: Result<Json<LimitsInput>, JsonRejection>,
 ) -> ApiResult<LimitsRow> {
-    let rid = &ctx.meta.request_id;
-    let Json(b) = body.map_err(|e| bad_json(e, rid))?;
-    Ok(Json(st.app.set_time_limits(&ctx.actor, &code, &b, &ctx.meta).await.api(rid)?))
+    let Json(b) = body?;
+    Ok(Json(st.app.set_time_limits(&ctx.actor, &code, &b, &ctx.meta).await?))
 }
 
 /// GET /api/v1/calendar/{year} — holidays and make-up days (official and
 /// local), the local adjustments, and whether the year has data.
 pub async fn calendar_year(
     State(st): State<AppState>,
-    ApiCtx(ctx): ApiCtx,
+    _: ApiCtx,
     Path(year): Path<String>,
 ) -> ApiResult<CalendarYearView> {
-    let rid = &ctx.meta.request_id;
-    let y: i32 = year.trim().parse().map_err(|_| {
-        ApiError::new(AppError::Invalid(FieldError::new("year", format!("'{year}' is not a year"))), rid.clone())
-    })?;
-    Ok(Json(st.app.calendar_year(y).await.api(rid)?))
+    let y: i32 = year
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::from(AppError::Invalid(FieldError::new("year", format!("'{year}' is not a year")))))?;
+    Ok(Json(st.app.calendar_year(y).await?))
 }
 
 /// POST /api/v1/calendar/days → 201 — adds or replaces a local adjustment.
@@ -117,8 +111,7 @@ pub async fn add_day(
     ApiCtx(ctx): ApiCtx,
     body: Result<Json<AdjustmentInput>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CalendarDayRow>), ApiError> {
-    let rid = &ctx.meta.request_id;
-    let Json(b) = body.map_err(|e| bad_json(e, rid))?;
-    let row = st.app.add_calendar_adjustment(&ctx.actor, &b, &ctx.meta).await.api(rid)?;
+    let Json(b) = body?;
+    let row = st.app.add_calendar_adjustment(&ctx.actor, &b, &ctx.meta).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }

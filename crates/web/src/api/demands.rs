@@ -2,7 +2,7 @@
 //! timeline, one endpoint per transition; and the notification inbox.
 
 use crate::ctx::ApiCtx;
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -102,9 +102,8 @@ pub async fn list(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<DemandQuery>,
 ) -> Result<Json<Paged<DemandRow>>, ApiError> {
-    let rid = &ctx.meta.request_id;
-    let f = q.filter().api(rid)?;
-    Ok(Json(st.app.demands(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await.api(rid)?))
+    let f = q.filter()?;
+    Ok(Json(st.app.demands(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await?))
 }
 
 /// POST /api/v1/demands → 201 with the demand (200 with the same demand
@@ -115,11 +114,9 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Json<SubmitInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<DemandRow>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    let Json(input) =
-        body.map_err(|e| ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.clone()))?;
+    let Json(input) = body?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (row, created) = st.app.submit_demand(&ctx.actor, &input, key, &ctx.meta).await.api(&rid)?;
+    let (row, created) = st.app.submit_demand(&ctx.actor, &input, key, &ctx.meta).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(row)))
 }
 
@@ -129,7 +126,7 @@ pub async fn get(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<DemandDetail>, ApiError> {
-    Ok(Json(st.app.demand(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.demand(&ctx.actor, id, &ctx.meta).await?))
 }
 
 /// POST /api/v1/demands/{id}/actions/{action} — body: the action's fields
@@ -140,10 +137,9 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     body: Option<Json<Value>>,
 ) -> Result<Json<DemandDetail>, ApiError> {
-    let rid = ctx.meta.request_id.clone();
     let body = body.map(|b| b.0).unwrap_or_else(|| json!({}));
     let version = body.get("version").and_then(Value::as_i64);
-    Ok(Json(st.app.act(&ctx.actor, id, &action, &body, version, &ctx.meta).await.api(&rid)?))
+    Ok(Json(st.app.act(&ctx.actor, id, &action, &body, version, &ctx.meta).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,10 +155,9 @@ pub async fn inbox(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<InboxQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let rid = &ctx.meta.request_id;
     let p: Paged<Notification> =
-        st.app.notifications(&ctx.actor, q.unread.unwrap_or(false), Page::new(q.page, q.per_page)).await.api(rid)?;
-    let unread = st.app.unread_count(&ctx.actor).await.api(rid)?;
+        st.app.notifications(&ctx.actor, q.unread.unwrap_or(false), Page::new(q.page, q.per_page)).await?;
+    let unread = st.app.unread_count(&ctx.actor).await?;
     Ok(Json(json!({"items": p.items, "total": p.total, "page": p.page, "per_page": p.per_page, "unread": unread})))
 }
 
@@ -172,18 +167,15 @@ pub async fn read_one(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let n = st.app.mark_read(&ctx.actor, Some(id)).await.api(&ctx.meta.request_id)?;
+    let n = st.app.mark_read(&ctx.actor, Some(id)).await?;
     if n == 0 {
-        return Err(ApiError::new(
-            AppError::NotFound(format!("unread notification {id}")),
-            ctx.meta.request_id.clone(),
-        ));
+        return Err(ApiError::from(AppError::NotFound(format!("unread notification {id}"))));
     }
     Ok(Json(json!({"marked": n})))
 }
 
 /// POST /api/v1/notifications/read-all
 pub async fn read_all(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<Value>, ApiError> {
-    let n = st.app.mark_read(&ctx.actor, None).await.api(&ctx.meta.request_id)?;
+    let n = st.app.mark_read(&ctx.actor, None).await?;
     Ok(Json(json!({"marked": n})))
 }

@@ -2,7 +2,7 @@
 //! audit log and imports over JSON.
 
 use crate::ctx::ApiCtx;
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use zhuqi_app::directory::{EnterpriseDetail, EnterpriseInput, OfficerDetail};
 use zhuqi_app::import::{ImportKind, ImportReport};
 use zhuqi_app::AppError;
-use zhuqi_domain::FieldError;
 use zhuqi_store::assignments::AssignmentRow;
 use zhuqi_store::audit::AuditEntry;
 use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow};
@@ -22,19 +21,15 @@ use zhuqi_store::{Page, Paged};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn bad_json(e: axum::extract::rejection::JsonRejection, rid: &str) -> ApiError {
-    ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.to_string())
-}
-
 /// GET /api/v1/regions
-pub async fn regions(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
-    let r = st.app.regions().await.api(&ctx.meta.request_id)?;
+pub async fn regions(State(st): State<AppState>, _: ApiCtx) -> ApiResult<Value> {
+    let r = st.app.regions().await?;
     Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
 }
 
 /// GET /api/v1/departments
-pub async fn departments(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
-    let r = st.app.departments().await.api(&ctx.meta.request_id)?;
+pub async fn departments(State(st): State<AppState>, _: ApiCtx) -> ApiResult<Value> {
+    let r = st.app.departments().await?;
     Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
 }
 
@@ -51,11 +46,7 @@ pub async fn users(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<UsersQuery>,
 ) -> ApiResult<Paged<UserRow>> {
-    let p = st
-        .app
-        .users(&ctx.actor, q.role.as_deref(), Page::new(q.page, q.per_page), &ctx.meta)
-        .await
-        .api(&ctx.meta.request_id)?;
+    let p = st.app.users(&ctx.actor, q.role.as_deref(), Page::new(q.page, q.per_page), &ctx.meta).await?;
     Ok(Json(p))
 }
 
@@ -83,8 +74,7 @@ pub async fn enterprises(
         officer_id: q.officer_id,
         unassigned: q.unassigned.unwrap_or(false),
     };
-    let p =
-        st.app.enterprises(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let p = st.app.enterprises(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await?;
     Ok(Json(p))
 }
 
@@ -94,8 +84,8 @@ pub async fn create_enterprise(
     ApiCtx(ctx): ApiCtx,
     body: Result<Json<EnterpriseInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(axum::http::StatusCode, Json<EnterpriseRow>), ApiError> {
-    let Json(input) = body.map_err(|e| bad_json(e, &ctx.meta.request_id))?;
-    let e = st.app.create_enterprise(&ctx.actor, &input, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let Json(input) = body?;
+    let e = st.app.create_enterprise(&ctx.actor, &input, &ctx.meta).await?;
     Ok((axum::http::StatusCode::CREATED, Json(e)))
 }
 
@@ -105,7 +95,7 @@ pub async fn enterprise(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> ApiResult<EnterpriseDetail> {
-    Ok(Json(st.app.enterprise(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.enterprise(&ctx.actor, id, &ctx.meta).await?))
 }
 
 /// GET /api/v1/enterprises/{id}/assignments — the history, newest first.
@@ -114,7 +104,7 @@ pub async fn enterprise_assignments(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> ApiResult<Value> {
-    let d = st.app.enterprise(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let d = st.app.enterprise(&ctx.actor, id, &ctx.meta).await?;
     let n = d.history.len();
     Ok(Json(json!({"items": d.history, "total": n, "page": 1, "per_page": n})))
 }
@@ -133,13 +123,13 @@ pub async fn assign(
     Path(id): Path<i64>,
     body: Result<Json<AssignBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<AssignmentRow> {
-    let Json(b) = body.map_err(|e| bad_json(e, &ctx.meta.request_id))?;
-    Ok(Json(st.app.assign(&ctx.actor, id, b.officer_id, &b.reason, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    let Json(b) = body?;
+    Ok(Json(st.app.assign(&ctx.actor, id, b.officer_id, &b.reason, &ctx.meta).await?))
 }
 
 /// POST /api/v1/districts/{id}/assign-unassigned → `{"assigned": N}`
 pub async fn bulk_assign(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> ApiResult<Value> {
-    let n = st.app.bulk_assign_unassigned(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let n = st.app.bulk_assign_unassigned(&ctx.actor, id, &ctx.meta).await?;
     Ok(Json(json!({"assigned": n})))
 }
 
@@ -165,17 +155,17 @@ pub async fn officers(
         department_id: q.department_id,
         idle: q.idle.unwrap_or(false),
     };
-    Ok(Json(st.app.officers(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.officers(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await?))
 }
 
 /// GET /api/v1/officers/{id}
 pub async fn officer(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> ApiResult<OfficerDetail> {
-    Ok(Json(st.app.officer(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.officer(&ctx.actor, id, &ctx.meta).await?))
 }
 
 /// GET /api/v1/coverage
 pub async fn coverage(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
-    let rows: Vec<DistrictCoverage> = st.app.coverage(&ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let rows: Vec<DistrictCoverage> = st.app.coverage(&ctx.actor, &ctx.meta).await?;
     let n = rows.len();
     Ok(Json(json!({"items": rows, "total": n, "page": 1, "per_page": n})))
 }
@@ -193,11 +183,7 @@ pub async fn audit(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Paged<AuditEntry>> {
-    let p = st
-        .app
-        .audit_log(&ctx.actor, q.action.as_deref(), Page::new(q.page, q.per_page), &ctx.meta)
-        .await
-        .api(&ctx.meta.request_id)?;
+    let p = st.app.audit_log(&ctx.actor, q.action.as_deref(), Page::new(q.page, q.per_page), &ctx.meta).await?;
     Ok(Json(p))
 }
 
@@ -211,13 +197,9 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<ImportReport> {
-    let rid = ctx.meta.request_id.clone();
     let k = ImportKind::parse(&kind).ok_or_else(|| {
-        ApiError::new(
-            AppError::NotFound(format!("import kind '{kind}' (use enterprises, officers or assignments)")),
-            rid.clone(),
-        )
+        ApiError::from(AppError::NotFound(format!("import kind '{kind}' (use enterprises, officers or assignments)")))
     })?;
     let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("upload").to_string();
-    Ok(Json(st.app.import(&ctx.actor, k, &name, &body, &ctx.meta, &|_, _| {}).await.api(&rid)?))
+    Ok(Json(st.app.import(&ctx.actor, k, &name, &body, &ctx.meta, &|_, _| {}).await?))
 }

@@ -4,7 +4,7 @@
 //! code, answering 429 with `Retry-After`).
 
 use crate::ctx::{Anon, ApiCtx};
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
@@ -15,12 +15,6 @@ use serde::Deserialize;
 use serde_json::json;
 use zhuqi_app::enterprise_code::{BindInput, CodeView, EnterpriseBindings};
 use zhuqi_app::rate_limit::RetryAfter;
-use zhuqi_app::AppError;
-use zhuqi_domain::FieldError;
-
-fn bad_json(e: axum::extract::rejection::JsonRejection, rid: &str) -> ApiError {
-    ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.to_string())
-}
 
 /// The 429 answer of a rate-limited public endpoint (JSON envelope).
 pub fn too_many_json(r: RetryAfter, request_id: &str) -> Response {
@@ -38,7 +32,7 @@ pub async fn get(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<CodeView>, ApiError> {
-    Ok(Json(st.app.enterprise_code(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.enterprise_code(&ctx.actor, id, &ctx.meta).await?))
 }
 
 /// POST /api/v1/enterprises/{id}/code/rotate
@@ -47,11 +41,11 @@ pub async fn rotate(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<CodeView>, ApiError> {
-    Ok(Json(st.app.rotate_enterprise_code(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.rotate_enterprise_code(&ctx.actor, id, &ctx.meta).await?))
 }
 
 async fn image(st: &AppState, ctx: &crate::ctx::Ctx, id: i64, png: bool) -> Result<Response, ApiError> {
-    let bytes = st.app.enterprise_code_image(&ctx.actor, id, png, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let bytes = st.app.enterprise_code_image(&ctx.actor, id, png, &ctx.meta).await?;
     let ct = if png { "image/png" } else { "image/svg+xml" };
     Ok(([(CONTENT_TYPE, ct), (CACHE_CONTROL, "private, no-store")], bytes).into_response())
 }
@@ -72,7 +66,7 @@ pub async fn issue_code(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let (code, expires) = st.app.issue_binding_code(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let (code, expires) = st.app.issue_binding_code(&ctx.actor, id, &ctx.meta).await?;
     let body = json!({"code": code, "expires_at": zhuqi_domain::clock::rfc3339_cst(expires), "enterprise_id": id});
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -83,7 +77,7 @@ pub async fn bindings(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<EnterpriseBindings>, ApiError> {
-    Ok(Json(st.app.enterprise_bindings(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.enterprise_bindings(&ctx.actor, id, &ctx.meta).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,9 +95,8 @@ pub async fn decide(
     Path(id): Path<i64>,
     body: Result<Json<DecideBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    let Json(b) = body.map_err(|e| bad_json(e, &rid))?;
-    let row = st.app.decide_binding(&ctx.actor, id, &b.decision, &b.reason, &ctx.meta).await.api(&rid)?;
+    let Json(b) = body?;
+    let row = st.app.decide_binding(&ctx.actor, id, &b.decision, &b.reason, &ctx.meta).await?;
     Ok(Json(row).into_response())
 }
 
@@ -119,7 +112,7 @@ pub async fn bind(
         st.app.audit(None, "bind", "code", "rate_limited", &format!("retry after {} s", r.0), &anon.meta).await;
         return Ok(too_many_json(r, &rid));
     }
-    let Json(b) = body.map_err(|e| bad_json(e, &rid))?;
-    let out = st.app.bind(&token, &b, &anon.meta).await.api(&rid)?;
+    let Json(b) = body?;
+    let out = st.app.bind(&token, &b, &anon.meta).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }

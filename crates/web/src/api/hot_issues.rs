@@ -3,7 +3,7 @@
 //! coordinator's three decisions, and the detection parameters (city admin).
 
 use crate::ctx::ApiCtx;
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -36,9 +36,8 @@ pub async fn list(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<HotIssueQuery>,
 ) -> Result<Json<Paged<HotIssueItem>>, ApiError> {
-    let rid = &ctx.meta.request_id;
     let page = Page::new(q.page, q.per_page);
-    Ok(Json(st.app.hot_issues(&ctx.actor, q.status.as_deref(), page, &ctx.meta).await.api(rid)?))
+    Ok(Json(st.app.hot_issues(&ctx.actor, q.status.as_deref(), page, &ctx.meta).await?))
 }
 
 /// GET /api/v1/hot-issues/{id}
@@ -47,7 +46,7 @@ pub async fn get(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<HotIssueDetail>, ApiError> {
-    Ok(Json(st.app.hot_issue(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.hot_issue(&ctx.actor, id, &ctx.meta).await?))
 }
 
 async fn decide(
@@ -57,15 +56,14 @@ async fn decide(
     d: Decision,
     body: Result<Json<DecisionBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<HotIssueDetail>, ApiError> {
-    let rid = ctx.meta.request_id.clone();
     // An empty body is fine (confirm and merge need nothing).
     let b = match body {
         Ok(Json(b)) => b,
         Err(axum::extract::rejection::JsonRejection::MissingJsonContentType(_)) => DecisionBody::default(),
-        Err(e) => return Err(ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid)),
+        Err(e) => return Err(ApiError::from(AppError::Invalid(FieldError::new("body", e.body_text())))),
     };
     let input = DecisionInput { reason: b.reason.unwrap_or_default(), lead_demand_id: b.lead_demand_id };
-    Ok(Json(st.app.decide_hot_issue(&ctx.actor, id, d, &input, &ctx.meta).await.api(&rid)?))
+    Ok(Json(st.app.decide_hot_issue(&ctx.actor, id, d, &input, &ctx.meta).await?))
 }
 
 /// POST /api/v1/hot-issues/{id}/actions/confirm
@@ -100,12 +98,11 @@ pub async fn dismiss(
 
 /// GET /api/v1/hot-issues/settings
 pub async fn settings(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<Params>, ApiError> {
-    let rid = &ctx.meta.request_id;
     if st.app.hot_issue_scope(&ctx.actor) == zhuqi_store::hot_issues::HotScope::Nothing {
         let e = st.app.deny(&ctx.actor, "read_hot_issue_params", "setting:hot_issues", &ctx.meta).await;
-        return Err(ApiError::new(e, rid.clone()));
+        return Err(ApiError::from(e));
     }
-    Ok(Json(st.app.hot_issue_params().await.api(rid)?))
+    Ok(Json(st.app.hot_issue_params().await?))
 }
 
 /// PUT /api/v1/hot-issues/settings — `{min_enterprises, window_days, min_similarity_pct, min_significance_pct?}`.
@@ -114,18 +111,16 @@ pub async fn set_settings(
     ApiCtx(ctx): ApiCtx,
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Params>, ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    let Json(v) =
-        body.map_err(|e| ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.clone()))?;
-    let current = st.app.hot_issue_params().await.api(&rid)?;
+    let Json(v) = body?;
+    let current = st.app.hot_issue_params().await?;
     let field = |name: &str, cur: u32| -> Result<u32, ApiError> {
         match v.get(name) {
             None | Some(serde_json::Value::Null) => Ok(cur),
             Some(x) => x.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
-                ApiError::new(
-                    AppError::Invalid(FieldError::new(name, format!("应为正整数 (a whole number, got {x})"))),
-                    rid.clone(),
-                )
+                ApiError::from(AppError::Invalid(FieldError::new(
+                    name,
+                    format!("应为正整数 (a whole number, got {x})"),
+                )))
             }),
         }
     };
@@ -135,6 +130,6 @@ pub async fn set_settings(
         min_similarity_pct: field("min_similarity_pct", current.min_similarity_pct)?,
         min_significance_pct: field("min_significance_pct", current.min_significance_pct)?,
     };
-    st.app.set_hot_issue_params(&ctx.actor, &p, &ctx.meta).await.api(&rid)?;
+    st.app.set_hot_issue_params(&ctx.actor, &p, &ctx.meta).await?;
     Ok(Json(p))
 }

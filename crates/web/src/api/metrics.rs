@@ -3,7 +3,7 @@
 //! department head their own department beside the city totals.
 
 use crate::ctx::ApiCtx;
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -31,10 +31,9 @@ pub async fn departments(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<MetricsReport> {
-    let rid = &ctx.meta.request_id;
-    let p = st.app.period(q.from.as_deref(), q.to.as_deref()).api(rid)?;
-    let district = crate::api::visits::parse_id("district_id", &q.district_id).api(rid)?;
-    Ok(Json(st.app.department_metrics(&ctx.actor, p, district, &ctx.meta).await.api(rid)?))
+    let p = st.app.period(q.from.as_deref(), q.to.as_deref())?;
+    let district = crate::api::visits::parse_id("district_id", &q.district_id)?;
+    Ok(Json(st.app.department_metrics(&ctx.actor, p, district, &ctx.meta).await?))
 }
 
 /// GET /api/v1/metrics/districts
@@ -43,9 +42,8 @@ pub async fn districts(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<MetricsReport> {
-    let rid = &ctx.meta.request_id;
-    let p = st.app.period(q.from.as_deref(), q.to.as_deref()).api(rid)?;
-    Ok(Json(st.app.district_metrics(&ctx.actor, p, &ctx.meta).await.api(rid)?))
+    let p = st.app.period(q.from.as_deref(), q.to.as_deref())?;
+    Ok(Json(st.app.district_metrics(&ctx.actor, p, &ctx.meta).await?))
 }
 
 /// GET /api/v1/metrics/officers
@@ -54,14 +52,13 @@ pub async fn officers(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<OfficerReport> {
-    let rid = &ctx.meta.request_id;
-    let p = st.app.period(q.from.as_deref(), q.to.as_deref()).api(rid)?;
-    Ok(Json(st.app.officer_metrics(&ctx.actor, p, &ctx.meta).await.api(rid)?))
+    let p = st.app.period(q.from.as_deref(), q.to.as_deref())?;
+    Ok(Json(st.app.officer_metrics(&ctx.actor, p, &ctx.meta).await?))
 }
 
 /// GET /api/v1/metrics/dashboard — what `/dashboard` shows.
 pub async fn dashboard(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Dashboard> {
-    Ok(Json(st.app.dashboard(&ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.dashboard(&ctx.actor, &ctx.meta).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,14 +74,13 @@ pub async fn report(
     Path(kind): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Report> {
-    let rid = &ctx.meta.request_id;
-    let kind = ReportKind::parse(&kind).api(rid)?;
+    let kind = ReportKind::parse(&kind)?;
     let period = q.period.clone().unwrap_or_default();
     if period.trim().is_empty() {
-        return Err(AppError::from(FieldError::new("period", "period is required (YYYY-MM or YYYY-H1|H2)"))).api(rid);
+        return Err(AppError::from(FieldError::new("period", "period is required (YYYY-MM or YYYY-H1|H2)")).into());
     }
-    let id = crate::api::visits::parse_id("id", &q.id).api(rid)?;
-    Ok(Json(st.app.report(&ctx.actor, kind, &period, id, &ctx.meta).await.api(rid)?))
+    let id = crate::api::visits::parse_id("id", &q.id)?;
+    Ok(Json(st.app.report(&ctx.actor, kind, &period, id, &ctx.meta).await?))
 }
 
 /// The body of `POST /api/v1/officer-ratings`.
@@ -103,9 +99,7 @@ pub async fn rate(
     ApiCtx(ctx): ApiCtx,
     body: Result<Json<RatingInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<OfficerRating>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    let Json(input) =
-        body.map_err(|e| ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.clone()))?;
-    let r = st.app.rate_officer(&ctx.actor, input.score, &input.comment, &ctx.meta).await.api(&rid)?;
+    let Json(input) = body?;
+    let r = st.app.rate_officer(&ctx.actor, input.score, &input.comment, &ctx.meta).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }

@@ -6,7 +6,7 @@
 //! `ended_at`) and answered in milliseconds like the rest of the API.
 
 use crate::ctx::ApiCtx;
-use crate::error::{ApiError, ApiResultExt};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,10 +24,6 @@ use zhuqi_store::demands::DemandRow;
 use zhuqi_store::{Page, Paged};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
-
-fn bad_json(e: axum::extract::rejection::JsonRejection, rid: &str) -> ApiError {
-    ApiError::new(AppError::Invalid(FieldError::new("body", e.body_text())), rid.to_string())
-}
 
 /// Parses an RFC 3339 instant (`2026-05-31T23:30:00+08:00`) to milliseconds;
 /// the error names the field.
@@ -158,18 +154,17 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Json<VisitBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<VisitRow>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await).api(&rid);
+        return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await.into());
     }
-    let Json(body) = body.map_err(|e| bad_json(e, &rid))?;
+    let Json(body) = body?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     if let Some(id) = key.as_deref().and_then(|k| crate::pages::visits::recorded(&ctx.token, k)) {
-        let d = st.app.visit(&ctx.actor, id, &ctx.meta).await.api(&rid)?;
+        let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
         return Ok((StatusCode::OK, Json(d.row)));
     }
-    let input = body.input(None).api(&rid)?;
-    let row = st.app.record_visit(&ctx.actor, &input, &ctx.meta).await.api(&rid)?;
+    let input = body.input(None)?;
+    let row = st.app.record_visit(&ctx.actor, &input, &ctx.meta).await?;
     if let Some(k) = key.as_deref() {
         crate::pages::visits::remember(&ctx.token, k, row.id);
     }
@@ -210,15 +205,14 @@ pub async fn list(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<VisitQuery>,
 ) -> ApiResult<Paged<VisitRow>> {
-    let rid = &ctx.meta.request_id;
-    let f = q.filter().api(rid)?;
-    Ok(Json(st.app.visits(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await.api(rid)?))
+    let f = q.filter()?;
+    Ok(Json(st.app.visits(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await?))
 }
 
 /// GET /api/v1/visits/{id} — with `edits` (earlier versions), `demand_ids`,
 /// `editable` and `editable_until`.
 pub async fn get(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> ApiResult<VisitDetail> {
-    Ok(Json(st.app.visit(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.visit(&ctx.actor, id, &ctx.meta).await?))
 }
 
 /// PUT /api/v1/visits/{id} — replaces the officer's fields (the body of
@@ -230,18 +224,17 @@ pub async fn update(
     Path(id): Path<i64>,
     body: Result<Json<VisitBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<VisitRow> {
-    let rid = ctx.meta.request_id.clone();
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await).api(&rid);
+        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await.into());
     }
-    let Json(body) = body.map_err(|e| bad_json(e, &rid))?;
+    let Json(body) = body?;
     // A visit's enterprise never changes: left out, it is the visit's own.
     let enterprise_id = match body.enterprise_id {
         Some(e) => e,
-        None => st.app.visit(&ctx.actor, id, &ctx.meta).await.api(&rid)?.row.enterprise_id,
+        None => st.app.visit(&ctx.actor, id, &ctx.meta).await?.row.enterprise_id,
     };
-    let input = body.input(Some(enterprise_id)).api(&rid)?;
-    Ok(Json(st.app.edit_visit(&ctx.actor, id, &input, body.version, &ctx.meta).await.api(&rid)?))
+    let input = body.input(Some(enterprise_id))?;
+    Ok(Json(st.app.edit_visit(&ctx.actor, id, &input, body.version, &ctx.meta).await?))
 }
 
 /// The body of `POST /api/v1/visits/{id}/demands`.
@@ -262,20 +255,15 @@ pub async fn to_demand(
     Path(id): Path<i64>,
     body: Result<Json<NeedBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<DemandRow>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "visit_need_to_demand", &format!("visit:{id}"), &ctx.meta).await).api(&rid);
+        return Err(st.app.deny(&ctx.actor, "visit_need_to_demand", &format!("visit:{id}"), &ctx.meta).await.into());
     }
-    let Json(body) = body.map_err(|e| bad_json(e, &rid))?;
+    let Json(body) = body?;
     let description = match body.description.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => d.to_string(),
-        None => st.app.visit(&ctx.actor, id, &ctx.meta).await.api(&rid)?.row.needs,
+        None => st.app.visit(&ctx.actor, id, &ctx.meta).await?.row.needs,
     };
-    let row = st
-        .app
-        .visit_need_to_demand(&ctx.actor, id, &body.category, &body.title, &description, &ctx.meta)
-        .await
-        .api(&rid)?;
+    let row = st.app.visit_need_to_demand(&ctx.actor, id, &body.category, &body.title, &description, &ctx.meta).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -298,17 +286,17 @@ pub async fn compliance(
     Query(q): Query<MonthQuery>,
 ) -> ApiResult<ComplianceReport> {
     let month = month_or_now(&st, q.month.as_deref());
-    Ok(Json(st.app.compliance(&ctx.actor, &month, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.compliance(&ctx.actor, &month, &ctx.meta).await?))
 }
 
 /// GET /api/v1/visits/behind — this month's enterprises short of the rule.
 pub async fn behind(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<BehindThisMonth> {
-    Ok(Json(st.app.behind_this_month(&ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.behind_this_month(&ctx.actor, &ctx.meta).await?))
 }
 
 /// GET /api/v1/campaigns
 pub async fn campaigns(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> ApiResult<Value> {
-    let r: Vec<CampaignRow> = st.app.campaigns(&ctx.actor, &ctx.meta).await.api(&ctx.meta.request_id)?;
+    let r: Vec<CampaignRow> = st.app.campaigns(&ctx.actor, &ctx.meta).await?;
     Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
 }
 
@@ -318,9 +306,8 @@ pub async fn create_campaign(
     ApiCtx(ctx): ApiCtx,
     body: Result<Json<CampaignInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<CampaignRow>), ApiError> {
-    let rid = ctx.meta.request_id.clone();
-    let Json(input) = body.map_err(|e| bad_json(e, &rid))?;
-    let row = st.app.create_campaign(&ctx.actor, &input, &ctx.meta).await.api(&rid)?;
+    let Json(input) = body?;
+    let row = st.app.create_campaign(&ctx.actor, &input, &ctx.meta).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -330,5 +317,5 @@ pub async fn coverage(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> ApiResult<CampaignCoverage> {
-    Ok(Json(st.app.campaign_coverage(&ctx.actor, id, &ctx.meta).await.api(&ctx.meta.request_id)?))
+    Ok(Json(st.app.campaign_coverage(&ctx.actor, id, &ctx.meta).await?))
 }

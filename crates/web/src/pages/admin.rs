@@ -4,7 +4,7 @@
 use super::enterprises::xlsx_response;
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::ctx::{check_csrf_value, CsrfForm, PageCtx};
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
@@ -31,9 +31,9 @@ struct AssignmentsPage {
 pub async fn assignments(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
     if !ctx.actor.may(Capability::AssignmentManage) {
         let e = st.app.deny(&ctx.actor, "manage_assignments", "assignments", &ctx.meta).await;
-        return Err(e).page(&ctx);
+        return Err(e.into());
     }
-    let rows = st.app.coverage(&ctx.actor, &ctx.meta).await.page(&ctx)?;
+    let rows = st.app.coverage(&ctx.actor, &ctx.meta).await?;
     render(
         &ctx,
         &AssignmentsPage { c: chrome(&ctx, "assignments", ctx.lang.t("assignments").into(), "assignments"), rows },
@@ -48,7 +48,7 @@ pub struct BulkForm {
 /// POST /assignments/bulk
 pub async fn bulk(State(st): State<AppState>, f: CsrfForm<BulkForm>) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.bulk_assign_unassigned(&ctx.actor, f.form.district_id, &ctx.meta).await.page(&ctx)?;
+    st.app.bulk_assign_unassigned(&ctx.actor, f.form.district_id, &ctx.meta).await?;
     Ok(Redirect::to("/assignments"))
 }
 
@@ -62,7 +62,7 @@ struct CoveragePage {
 
 /// GET /coverage
 pub async fn coverage(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    let rows = st.app.coverage(&ctx.actor, &ctx.meta).await.page(&ctx)?;
+    let rows = st.app.coverage(&ctx.actor, &ctx.meta).await?;
     let totals = rows
         .iter()
         .fold((0, 0, 0, 0), |t, d| (t.0 + d.enterprises, t.1 + d.unassigned, t.2 + d.officers, t.3 + d.idle_officers));
@@ -71,7 +71,7 @@ pub async fn coverage(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Resu
 
 /// GET /coverage/export.xlsx
 pub async fn coverage_export(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response, PageError> {
-    let bytes = st.app.export_coverage_xlsx(&ctx.actor, &ctx.meta).await.page(&ctx)?;
+    let bytes = st.app.export_coverage_xlsx(&ctx.actor, &ctx.meta).await?;
     Ok(xlsx_response("coverage", bytes))
 }
 
@@ -100,7 +100,7 @@ pub async fn users(
     Query(q): Query<UsersQuery>,
 ) -> Result<Html<String>, PageError> {
     let role = q.role.clone().unwrap_or_default();
-    let res = st.app.users(&ctx.actor, Some(&role), Page::new(q.page, Some(50)), &ctx.meta).await.page(&ctx)?;
+    let res = st.app.users(&ctx.actor, Some(&role), Page::new(q.page, Some(50)), &ctx.meta).await?;
     let lang = ctx.lang;
     let items = res
         .items
@@ -143,7 +143,7 @@ fn may_import(role: Role) -> bool {
 /// GET /admin/import
 pub async fn import_form(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
     if !may_import(ctx.actor.role) {
-        return Err(st.app.deny(&ctx.actor, "import", "form", &ctx.meta).await).page(&ctx);
+        return Err(st.app.deny(&ctx.actor, "import", "form", &ctx.meta).await.into());
     }
     let c = chrome(&ctx, "import", ctx.lang.t("import").into(), "import");
     render(&ctx, &ImportPage { c, kind: "enterprises".into(), result: None, error: None, rows: vec![] })
@@ -169,7 +169,7 @@ pub async fn import_submit(
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(AppError::Invalid(zhuqi_domain::FieldError::new("file", e.body_text()))).page(&ctx),
+            Err(e) => return Err(AppError::Invalid(zhuqi_domain::FieldError::new("file", e.body_text())).into()),
         };
         match field.name() {
             Some("kind") => kind = field.text().await.unwrap_or_default(),
@@ -178,8 +178,7 @@ pub async fn import_submit(
                 let bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| AppError::Invalid(zhuqi_domain::FieldError::new("file", e.body_text())))
-                    .page(&ctx)?;
+                    .map_err(|e| AppError::Invalid(zhuqi_domain::FieldError::new("file", e.body_text())))?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -201,7 +200,7 @@ pub async fn import_submit(
             let msg = format!("{} — nothing was imported", AppError::InvalidRows(rows.clone()));
             render(&ctx, &ImportPage { c, kind, result: None, error: Some(msg), rows })
         }
-        Err(e @ AppError::Forbidden(_)) => Err(e).page(&ctx),
+        Err(e @ AppError::Forbidden(_)) => Err(e.into()),
         Err(e) => {
             let msg = crate::error::public_message(&e);
             render(&ctx, &ImportPage { c, kind, result: None, error: Some(msg), rows: vec![] })
@@ -231,8 +230,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Html<String>, PageError> {
     let action = q.action.clone().filter(|a| !a.is_empty());
-    let res =
-        st.app.audit_log(&ctx.actor, action.as_deref(), Page::new(q.page, Some(50)), &ctx.meta).await.page(&ctx)?;
+    let res = st.app.audit_log(&ctx.actor, action.as_deref(), Page::new(q.page, Some(50)), &ctx.meta).await?;
     let query = query_string(&[("action", action.unwrap_or_default())]);
     let p = AuditPage {
         c: chrome(&ctx, "audit", ctx.lang.t("audit").into(), "audit"),

@@ -6,7 +6,7 @@
 use super::admin::CsrfQuery;
 use crate::api::attachments::read_upload;
 use crate::ctx::{check_csrf_value, urlencode, Ctx, PageCtx};
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::i18n::Lang;
 use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
@@ -69,7 +69,7 @@ fn kind_label(content_type: &str) -> &'static str {
 
 /// Builds the section for a demand the viewer has just read.
 pub async fn section(st: &AppState, ctx: &Ctx, demand_id: i64) -> Result<Section, PageError> {
-    let rows = st.app.attachments_of_demand(&ctx.actor, demand_id, &ctx.meta).await.page(ctx)?;
+    let rows = st.app.attachments_of_demand(&ctx.actor, demand_id, &ctx.meta).await?;
     let (max_file, max_total) = st.app.attachment_limits();
     let (mf, mt) = (max_file / (1024 * 1024), max_total / (1024 * 1024));
     let en = ctx.lang == Lang::En;
@@ -111,7 +111,7 @@ async fn upload_to(
     back: &str,
 ) -> Result<Redirect, PageError> {
     check_csrf_value(ctx, csrf)?;
-    st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await.page(ctx)?;
+    st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await?;
     let res = match read_upload(st, req).await {
         Ok((name, bytes)) => st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await.map(|_| ()),
         Err(e) => Err(e),
@@ -119,7 +119,7 @@ async fn upload_to(
     let msg = match res {
         Ok(()) => ctx.lang.t("saved").to_string(),
         Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
-        Err(e) => return Err(e).page(ctx),
+        Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("{back}?msg={}", urlencode(&msg))))
 }
@@ -172,7 +172,7 @@ pub async fn download(
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (row, bytes) = st.app.attachment(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let (row, bytes) = st.app.attachment(&ctx.actor, id, &ctx.meta).await?;
     let disposition = if is_inline_image(&row.content_type) { "inline" } else { "attachment" };
     let header = |v: String| HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     let mut res = bytes.into_response();

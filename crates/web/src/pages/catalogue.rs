@@ -6,7 +6,7 @@
 
 use super::{chrome, render, Chrome};
 use crate::ctx::{urlencode, CsrfForm, Ctx, PageCtx};
-use crate::error::{public_message, PageError, PageResultExt};
+use crate::error::{public_message, PageError};
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -21,10 +21,10 @@ use zhuqi_domain::FieldError;
 
 /// Turns a form mistake into the message shown above the form; other
 /// errors (403, 404, 500) become the error page.
-fn form_error(e: AppError, ctx: &Ctx) -> Result<String, PageError> {
+fn form_error(e: AppError) -> Result<String, PageError> {
     match e {
         e @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(public_message(&e)),
-        other => Err(other).page(ctx),
+        other => Err(other.into()),
     }
 }
 
@@ -214,7 +214,7 @@ async fn categories_page(
     edit: Option<&str>,
     saved: Option<&str>,
 ) -> Result<Response, PageError> {
-    let o = st.app.catalogue_overview(&ctx.actor, &ctx.meta).await.page(ctx)?;
+    let o = st.app.catalogue_overview(&ctx.actor, &ctx.meta).await?;
     let is_error = failed.is_some();
     let html = render(ctx, &build_categories(ctx, o, failed, edit, saved))?;
     Ok(if is_error { unprocessable(html) } else { html.into_response() })
@@ -269,7 +269,7 @@ pub async fn set_route(
     match res {
         Ok(_) => Ok(saved_redirect(&code).into_response()),
         Err(e) => {
-            let message = form_error(e, &ctx)?;
+            let message = form_error(e)?;
             categories_page(&st, &ctx, Some(Failed { code, message, limits: None }), None, None).await
         }
     }
@@ -311,7 +311,7 @@ pub async fn set_limits(
     match res {
         Ok(_) => Ok(saved_redirect(&code).into_response()),
         Err(e) => {
-            let message = form_error(e, &ctx)?;
+            let message = form_error(e)?;
             categories_page(&st, &ctx, Some(Failed { code, message, limits: Some(form) }), None, None).await
         }
     }
@@ -328,7 +328,7 @@ pub struct ReviewForm {
 pub async fn set_review(State(st): State<AppState>, f: CsrfForm<ReviewForm>) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
     let on = f.form.review_required.as_deref().is_some_and(|v| matches!(v.trim(), "1" | "on" | "true"));
-    st.app.set_review_required(&ctx.actor, on, &ctx.meta).await.page(&ctx)?;
+    st.app.set_review_required(&ctx.actor, on, &ctx.meta).await?;
     Ok(Redirect::to("/admin/categories?saved=review"))
 }
 
@@ -462,8 +462,8 @@ async fn calendar_page(
     form: DayForm,
     saved: bool,
 ) -> Result<Response, PageError> {
-    let v = st.app.calendar_admin(&ctx.actor, year, &ctx.meta).await.page(ctx)?;
-    let warnings = st.app.calendar_warnings().await.page(ctx)?;
+    let v = st.app.calendar_admin(&ctx.actor, year, &ctx.meta).await?;
+    let warnings = st.app.calendar_warnings().await?;
     let is_error = error.is_some();
     let page = build_calendar(ctx, v, st.app.current_year(), warnings, error, form, saved);
     let html = render(ctx, &page)?;
@@ -484,10 +484,9 @@ pub async fn calendar(
 ) -> Result<Response, PageError> {
     let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => st.app.current_year(),
-        Some(y) => y
-            .parse()
-            .map_err(|_| AppError::Invalid(FieldError::new("year", format!("“{y}”不是年份 (not a year)"))))
-            .page(&ctx)?,
+        Some(y) => {
+            y.parse().map_err(|_| AppError::Invalid(FieldError::new("year", format!("“{y}”不是年份 (not a year)"))))?
+        }
     };
     calendar_page(&st, &ctx, year, None, DayForm::default(), q.saved.is_some()).await
 }
@@ -516,7 +515,7 @@ pub async fn add_day(State(st): State<AppState>, f: CsrfForm<DayForm>) -> Result
     match st.app.add_calendar_adjustment(&ctx.actor, &input, &ctx.meta).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/calendar?year={year}&saved=1")).into_response()),
         Err(e) => {
-            let message = form_error(e, &ctx)?;
+            let message = form_error(e)?;
             let year = if zhuqi_app::catalogue::CALENDAR_YEARS.contains(&year) { year } else { st.app.current_year() };
             calendar_page(&st, &ctx, year, Some(message), form, false).await
         }
@@ -534,7 +533,7 @@ pub async fn delete_day(
     f: CsrfForm<EmptyForm>,
 ) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.remove_calendar_adjustment(&ctx.actor, &date, &ctx.meta).await.page(&ctx)?;
+    st.app.remove_calendar_adjustment(&ctx.actor, &date, &ctx.meta).await?;
     let year = year_of(&date, st.app.current_year());
     Ok(Redirect::to(&format!("/admin/calendar?year={year}&saved=1")))
 }
@@ -556,7 +555,7 @@ pub async fn mark_year(State(st): State<AppState>, f: CsrfForm<YearForm>) -> Res
     match res {
         Ok(y) => Ok(Redirect::to(&format!("/admin/calendar?year={y}&saved=1")).into_response()),
         Err(e) => {
-            let message = form_error(e, &ctx)?;
+            let message = form_error(e)?;
             let current = st.app.current_year();
             let year =
                 typed.parse().ok().filter(|y| zhuqi_app::catalogue::CALENDAR_YEARS.contains(y)).unwrap_or(current);

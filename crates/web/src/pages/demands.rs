@@ -8,7 +8,7 @@ use super::form_files::{check_files, read_form_with_files};
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::demands::DemandQuery;
 use crate::ctx::{random_hex, CsrfForm, Ctx, PageCtx};
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -90,8 +90,8 @@ pub async fn list(
     Query(q): Query<DemandQuery>,
 ) -> Result<Html<String>, PageError> {
     let q = default_query(ctx.actor.role, q);
-    let f = q.filter().page(&ctx)?;
-    let res = st.app.demands(&ctx.actor, &f, Page::new(q.page, Some(30)), &ctx.meta).await.page(&ctx)?;
+    let f = q.filter()?;
+    let res = st.app.demands(&ctx.actor, &f, Page::new(q.page, Some(30)), &ctx.meta).await?;
     let lang = ctx.lang;
     let rows = res
         .items
@@ -106,8 +106,7 @@ pub async fn list(
     let categories = st
         .app
         .demand_categories()
-        .await
-        .page(&ctx)?
+        .await?
         .into_iter()
         .filter(|c| CategoryCode::is_major_code(&c.code))
         .map(|c| (c.code, c.name))
@@ -154,8 +153,8 @@ pub async fn export(
     PageCtx(ctx): PageCtx,
     Query(q): Query<DemandQuery>,
 ) -> Result<Response, PageError> {
-    let f = q.filter().page(&ctx)?;
-    let bytes = st.app.export_demands_xlsx(&ctx.actor, &f, &ctx.meta).await.page(&ctx)?;
+    let f = q.filter()?;
+    let bytes = st.app.export_demands_xlsx(&ctx.actor, &f, &ctx.meta).await?;
     Ok(xlsx_response("demands", bytes))
 }
 
@@ -193,10 +192,10 @@ async fn new_page(
     key: Option<String>,
 ) -> Result<Html<String>, PageError> {
     if !can_submit(ctx.actor.role) {
-        return Err(st.app.deny(&ctx.actor, "submit_demand", "form", &ctx.meta).await).page(ctx);
+        return Err(st.app.deny(&ctx.actor, "submit_demand", "form", &ctx.meta).await.into());
     }
-    let enterprises = st.app.submittable_enterprises(&ctx.actor).await.page(ctx)?;
-    let cats = st.app.demand_categories().await.page(ctx)?;
+    let enterprises = st.app.submittable_enterprises(&ctx.actor).await?;
+    let cats = st.app.demand_categories().await?;
     let groups = category_groups(&cats);
     let p = NewPage {
         c: chrome(ctx, "demand-new", ctx.lang.t("new_demand").into(), "demands"),
@@ -288,7 +287,7 @@ pub async fn submit(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
             let html = new_page(&st, &ctx, Some(format!("{}: {}", e.field, e.message)), Some(key)).await?;
             Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html)))
         }
-        Err(e) => Err(e).page(&ctx),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -434,7 +433,7 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
-    let d = st.app.demand(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let d = st.app.demand(&ctx.actor, id, &ctx.meta).await?;
     let lang = ctx.lang;
     let s = &d.state;
     let opt = |v: Option<i64>| v.map(display_deadline).unwrap_or_else(|| "—".into());
@@ -446,8 +445,7 @@ pub async fn detail(
         (lang.t("interim_due").to_string(), opt(s.interim_due)),
         (lang.t("callback_due").to_string(), opt(s.callback_due)),
     ];
-    let dept_names: Vec<(i64, String)> =
-        st.app.departments().await.page(&ctx)?.into_iter().map(|d| (d.id, d.name)).collect();
+    let dept_names: Vec<(i64, String)> = st.app.departments().await?.into_iter().map(|d| (d.id, d.name)).collect();
     let timeline = d
         .timeline
         .iter()
@@ -473,11 +471,7 @@ pub async fn detail(
         })
         .collect();
     let suggested = if d.row.lead_department_id.is_none() && d.row.status == "submitted" {
-        st.app
-            .suggest_department(&d.row.category_code, Some(d.row.district_id))
-            .await
-            .page(&ctx)?
-            .map(|s| s.department_id)
+        st.app.suggest_department(&d.row.category_code, Some(d.row.district_id)).await?.map(|s| s.department_id)
     } else {
         None
     };
@@ -544,7 +538,7 @@ pub async fn act(
     let msg = match st.app.act(&ctx.actor, id, &action, &Value::Object(body), version, &ctx.meta).await {
         Ok(_) => ctx.lang.t("saved").to_string(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => crate::error::public_message(&e),
-        Err(e) => return Err(e).page(&ctx),
+        Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/demands/{id}?msg={}", crate::ctx::urlencode(&msg))))
 }
@@ -569,7 +563,7 @@ pub async fn inbox(
     PageCtx(ctx): PageCtx,
     Query(q): Query<InboxQuery>,
 ) -> Result<Html<String>, PageError> {
-    let p = st.app.notifications(&ctx.actor, false, Page::new(q.page, Some(50))).await.page(&ctx)?;
+    let p = st.app.notifications(&ctx.actor, false, Page::new(q.page, Some(50))).await?;
     let page = InboxPage {
         c: chrome(&ctx, "notifications", ctx.lang.t("notifications").into(), "notifications"),
         total: p.total,
@@ -586,7 +580,7 @@ pub async fn read_one(
     f: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.mark_read(&ctx.actor, Some(id)).await.page(&ctx)?;
+    st.app.mark_read(&ctx.actor, Some(id)).await?;
     let to = f
         .form
         .iter()
@@ -599,6 +593,6 @@ pub async fn read_one(
 /// POST /notifications/read-all
 pub async fn read_all(State(st): State<AppState>, f: CsrfForm<Vec<(String, String)>>) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.mark_read(&ctx.actor, None).await.page(&ctx)?;
+    st.app.mark_read(&ctx.actor, None).await?;
     Ok(Redirect::to("/notifications"))
 }

@@ -7,7 +7,7 @@
 
 use super::{chrome, render, Chrome};
 use crate::ctx::{cookie, random_hex, set_cookie, Anon, CsrfForm, PageCtx, LOGIN_CSRF_COOKIE};
-use crate::error::{public_message, PageError, PageResultExt};
+use crate::error::{public_message, PageError};
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -115,8 +115,7 @@ fn landing_response(
             Html(html),
         )
             .into_response(),
-        Err(e) => PageError::from_app(AppError::Internal(e.to_string()), anon.lang, anon.meta.request_id.clone())
-            .into_response(),
+        Err(e) => PageError::from(AppError::Internal(e.to_string())).into_response(),
     }
 }
 
@@ -136,7 +135,7 @@ pub async fn landing(
         Err(AppError::NotFound(_)) => {
             landing_response(&st, &anon, &headers, &token, None, None, None, None, StatusCode::NOT_FOUND)
         }
-        Err(e) => PageError::from_app(e, anon.lang, anon.meta.request_id.clone()).into_response(),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -166,7 +165,7 @@ pub async fn bind(
             st.app.audit(None, "bind", "code", "failure", "unknown or replaced code", &anon.meta).await;
             return landing_response(&st, &anon, &headers, &token, None, None, None, None, StatusCode::NOT_FOUND);
         }
-        Err(e) => return PageError::from_app(e, anon.lang, anon.meta.request_id.clone()).into_response(),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !crate::ctx::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
@@ -205,7 +204,7 @@ pub async fn bind(
             };
             landing_response(&st, &anon, &headers, &token, Some(landing), Some(&f.input), Some(msg), None, status)
         }
-        Err(e) => PageError::from_app(e, lang, anon.meta.request_id.clone()).into_response(),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -232,7 +231,7 @@ pub async fn poster(
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let p = st.app.enterprise_poster(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let p = st.app.enterprise_poster(&ctx.actor, id, &ctx.meta).await?;
     let page = PosterPage {
         lang: ctx.lang,
         title: p.enterprise.name.clone(),
@@ -249,7 +248,7 @@ pub async fn district_posters(
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let posters = st.app.district_posters(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let posters = st.app.district_posters(&ctx.actor, id, &ctx.meta).await?;
     let title = posters.first().map(|p| p.enterprise.district_name.clone()).unwrap_or_default();
     let page = PosterPage {
         lang: ctx.lang,
@@ -271,7 +270,7 @@ pub async fn rotate(
     f: CsrfForm<Empty>,
 ) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.rotate_enterprise_code(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    st.app.rotate_enterprise_code(&ctx.actor, id, &ctx.meta).await?;
     Ok(Redirect::to(&format!("/enterprises/{id}#code")))
 }
 
@@ -292,8 +291,8 @@ pub async fn issue_code(
     f: CsrfForm<Empty>,
 ) -> Result<Html<String>, PageError> {
     let ctx = f.ctx;
-    let (code, expires) = st.app.issue_binding_code(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
-    let e = st.app.enterprise(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let (code, expires) = st.app.issue_binding_code(&ctx.actor, id, &ctx.meta).await?;
+    let e = st.app.enterprise(&ctx.actor, id, &ctx.meta).await?;
     let page = BindingCodePage {
         c: chrome(&ctx, "binding-code", ctx.lang.t("ec_one_time_code").to_string(), "enterprises"),
         enterprise_id: id,
@@ -319,7 +318,7 @@ pub async fn decide(
     f: CsrfForm<DecideForm>,
 ) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    let row = st.app.decide_binding(&ctx.actor, id, &f.form.decision, &f.form.reason, &ctx.meta).await.page(&ctx)?;
+    let row = st.app.decide_binding(&ctx.actor, id, &f.form.decision, &f.form.reason, &ctx.meta).await?;
     Ok(Redirect::to(&format!("/enterprises/{}#code", row.enterprise_id)))
 }
 
@@ -336,7 +335,7 @@ pub async fn remove_user(
     f: CsrfForm<RemoveForm>,
 ) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.deactivate_enterprise_user(&ctx.actor, id, f.form.user_id, &ctx.meta).await.page(&ctx)?;
+    st.app.deactivate_enterprise_user(&ctx.actor, id, f.form.user_id, &ctx.meta).await?;
     Ok(Redirect::to(&format!("/enterprises/{id}#code")))
 }
 
@@ -350,13 +349,10 @@ struct MyOfficerPage {
 /// GET /my-officer — the enterprise user's officer and how to reach them.
 pub async fn my_officer(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
     if ctx.actor.role != Role::EnterpriseUser {
-        return Err(AppError::Forbidden("only enterprise users have an officer".into())).page(&ctx);
+        return Err(AppError::Forbidden("only enterprise users have an officer".into()).into());
     }
-    let list = st
-        .app
-        .officers(&ctx.actor, &Default::default(), zhuqi_store::Page::new(Some(1), Some(1)), &ctx.meta)
-        .await
-        .page(&ctx)?;
+    let list =
+        st.app.officers(&ctx.actor, &Default::default(), zhuqi_store::Page::new(Some(1), Some(1)), &ctx.meta).await?;
     let page = MyOfficerPage {
         c: chrome(&ctx, "my-officer", ctx.lang.t("my_officer").to_string(), "my_officer"),
         officer: list.items.into_iter().next(),
@@ -370,7 +366,7 @@ pub async fn district_zip(
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let bytes = st.app.district_codes_zip(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let bytes = st.app.district_codes_zip(&ctx.actor, id, &ctx.meta).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "application/zip".to_string()),

@@ -3,7 +3,7 @@
 
 use super::{chrome, parse_opt_i64, query_string, render, Chrome, Pager};
 use crate::ctx::{CsrfForm, PageCtx};
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -60,7 +60,7 @@ struct ListPage {
 
 /// Districts the actor may filter by (all for city-wide roles, else their own).
 pub async fn district_choices(st: &AppState, ctx: &crate::ctx::Ctx) -> Result<Vec<Region>, PageError> {
-    let all = st.app.districts().await.page(ctx)?;
+    let all = st.app.districts().await?;
     Ok(match ctx.actor.district_id {
         Some(d) if ctx.actor.role != zhuqi_domain::Role::CityAdmin => all.into_iter().filter(|r| r.id == d).collect(),
         _ => all,
@@ -74,7 +74,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let page = Page::new(q.page, Some(30));
-    let res = st.app.enterprises(&ctx.actor, &q.filter(), page, &ctx.meta).await.page(&ctx)?;
+    let res = st.app.enterprises(&ctx.actor, &q.filter(), page, &ctx.meta).await?;
     let districts = district_choices(&st, &ctx).await?;
     let title = if ctx.actor.role == zhuqi_domain::Role::Officer { "my_enterprises" } else { "enterprises" };
     let query = q.query();
@@ -98,7 +98,7 @@ pub async fn export(
     PageCtx(ctx): PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let bytes = st.app.export_enterprises_xlsx(&ctx.actor, &q.filter(), &ctx.meta).await.page(&ctx)?;
+    let bytes = st.app.export_enterprises_xlsx(&ctx.actor, &q.filter(), &ctx.meta).await?;
     Ok(xlsx_response("enterprises", bytes))
 }
 
@@ -135,11 +135,11 @@ pub async fn detail(
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let e = st.app.enterprise(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let e = st.app.enterprise(&ctx.actor, id, &ctx.meta).await?;
     let can_assign = ctx.actor.may_assign_in(e.enterprise.district_id);
     let candidates = if can_assign {
         let f = OfficerFilter { district_id: Some(e.enterprise.district_id), ..Default::default() };
-        st.app.officers(&ctx.actor, &f, Page::new(Some(1), Some(500)), &ctx.meta).await.page(&ctx)?.items
+        st.app.officers(&ctx.actor, &f, Page::new(Some(1), Some(500)), &ctx.meta).await?.items
     } else {
         Vec::new()
     };
@@ -185,6 +185,6 @@ pub async fn assign(
     f: CsrfForm<AssignForm>,
 ) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    st.app.assign(&ctx.actor, id, f.form.officer_id, &f.form.reason, &ctx.meta).await.page(&ctx)?;
+    st.app.assign(&ctx.actor, id, f.form.officer_id, &f.form.reason, &ctx.meta).await?;
     Ok(Redirect::to(&format!("/enterprises/{id}")))
 }

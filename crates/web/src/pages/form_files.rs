@@ -24,9 +24,7 @@ pub async fn read_form_with_files(
     req: Request,
     file_field: &str,
 ) -> Result<(Vec<(String, String)>, Vec<Picked>), PageError> {
-    let lang = ctx.lang;
-    let rid = ctx.meta.request_id.clone();
-    let bad = |m: String| PageError::from_app(FieldError::new(file_field, m).into(), lang, rid.clone());
+    let bad = |m: String| PageError::from(FieldError::new(file_field, m));
     let is_multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -53,7 +51,7 @@ pub async fn read_form_with_files(
         while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
             read += chunk.len();
             if read > max_body {
-                return Err(PageError::from_app(st.app.file_too_large(None), lang, rid.clone()));
+                return Err(PageError::from(st.app.file_too_large(None)));
             }
             if bytes.len() + chunk.len() > max_file {
                 over = true;

@@ -2,7 +2,7 @@
 
 use super::{chrome, render, Chrome};
 use crate::ctx::PageCtx;
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -38,7 +38,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
     let app = &st.app;
     let a = &ctx.actor;
     let lang = ctx.lang;
-    let me = app.me(a).await.page(&ctx)?;
+    let me = app.me(a).await?;
     let mut stats = Vec::new();
     let mut cards = Vec::new();
     let mut cards_title = String::new();
@@ -54,7 +54,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
     };
     match a.role {
         Role::CityAdmin | Role::DistrictAdmin | Role::Coordinator | Role::Auditor => {
-            let cov = app.coverage(a, &ctx.meta).await.page(&ctx)?;
+            let cov = app.coverage(a, &ctx.meta).await?;
             let ent: i64 = cov.iter().map(|d| d.enterprises).sum();
             let un: i64 = cov.iter().map(|d| d.unassigned).sum();
             let off: i64 = cov.iter().map(|d| d.officers).sum();
@@ -80,10 +80,8 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
             }
         }
         Role::Officer => {
-            let list = app
-                .enterprises(a, &EnterpriseFilter::default(), Page::new(Some(1), Some(100)), &ctx.meta)
-                .await
-                .page(&ctx)?;
+            let list =
+                app.enterprises(a, &EnterpriseFilter::default(), Page::new(Some(1), Some(100)), &ctx.meta).await?;
             cards_title = lang.t("my_enterprises").into();
             cards = list
                 .items
@@ -100,15 +98,14 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
         }
         Role::EnterpriseUser => {
             if let Some(eid) = a.enterprise_id {
-                let d = app.enterprise(a, eid, &ctx.meta).await.page(&ctx)?;
+                let d = app.enterprise(a, eid, &ctx.meta).await?;
                 officer_phone = d.officer_phone;
                 my_enterprise = Some(d.enterprise);
             }
             note = String::new();
         }
         Role::DeptHead => {
-            let list =
-                app.officers(a, &OfficerFilter::default(), Page::new(Some(1), Some(1)), &ctx.meta).await.page(&ctx)?;
+            let list = app.officers(a, &OfficerFilter::default(), Page::new(Some(1), Some(1)), &ctx.meta).await?;
             stats.push((
                 lang.t("sent_officers").into(),
                 list.total.to_string(),
@@ -138,7 +135,7 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
     let open = Status::query_value(&Status::OPEN);
     match a.role {
         Role::Coordinator | Role::CityAdmin | Role::DistrictAdmin => {
-            let n = count(&[Status::Submitted], None).await.page(&ctx)?;
+            let n = count(&[Status::Submitted], None).await?;
             dstats.push((
                 lang.t("queue_coordinator").into(),
                 n.to_string(),
@@ -147,19 +144,19 @@ pub async fn show(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<H
             ));
         }
         Role::DeptHandler | Role::DeptHead => {
-            let n = count(&Status::IN_WORK, None).await.page(&ctx)?;
+            let n = count(&Status::IN_WORK, None).await?;
             dstats.push((lang.t("queue_department").into(), n.to_string(), "/demands".into(), "queue".into()));
         }
         _ => {}
     }
     {
-        let n = count(&Status::OPEN, None).await.page(&ctx)?;
+        let n = count(&Status::OPEN, None).await?;
         dstats.push((lang.t("open_demands").into(), n.to_string(), format!("/demands?status={open}"), "open".into()));
-        let r = count(&Status::OPEN, Some("red")).await.page(&ctx)?;
+        let r = count(&Status::OPEN, Some("red")).await?;
         dstats.push((lang.t("colour_red").into(), r.to_string(), "/demands?colour=red".into(), "red".into()));
     }
     stats.splice(0..0, dstats);
-    let pending_bindings = app.pending_bindings(a).await.page(&ctx)?;
+    let pending_bindings = app.pending_bindings(a).await?;
     let page = HomePage {
         pending_bindings,
         c: chrome(&ctx, "home", lang.t("home").to_string(), "home"),

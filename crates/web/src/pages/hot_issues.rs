@@ -6,7 +6,7 @@
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::hot_issues::HotIssueQuery;
 use crate::ctx::{urlencode, CsrfForm, PageCtx};
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -76,12 +76,8 @@ pub async fn list(
 ) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
     let hq = HotIssueQuery { status: q.status.clone(), page: q.page, per_page: Some(30) };
-    let p = st
-        .app
-        .hot_issues(&ctx.actor, hq.status.as_deref(), Page::new(hq.page, hq.per_page), &ctx.meta)
-        .await
-        .page(&ctx)?;
-    let params = st.app.hot_issue_params().await.page(&ctx)?;
+    let p = st.app.hot_issues(&ctx.actor, hq.status.as_deref(), Page::new(hq.page, hq.per_page), &ctx.meta).await?;
+    let params = st.app.hot_issue_params().await?;
     let status = q.status.clone().unwrap_or_default();
     let rows = p
         .items
@@ -156,7 +152,7 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
-    let d = st.app.hot_issue(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let d = st.app.hot_issue(&ctx.actor, id, &ctx.meta).await?;
     let demand_status = |s: &str| {
         zhuqi_domain::demand::Status::parse(s).map_or_else(
             || s.to_string(),
@@ -229,7 +225,7 @@ async fn decide(st: AppState, id: i64, d: Decision, f: CsrfForm<DecisionForm>) -
     let msg = match st.app.decide_hot_issue(&ctx.actor, id, d, &input, &ctx.meta).await {
         Ok(_) => ctx.lang.t("saved").to_string(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => crate::error::public_message(&e),
-        Err(e) => return Err(e).page(&ctx),
+        Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/hot-issues/{id}?msg={}", urlencode(&msg))))
 }
@@ -298,7 +294,7 @@ pub async fn set_settings(State(st): State<AppState>, f: CsrfForm<SettingsForm>)
         Ok(p) => match st.app.set_hot_issue_params(&ctx.actor, &p, &ctx.meta).await {
             Ok(()) => ctx.lang.t("saved").to_string(),
             Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
-            Err(e) => return Err(e).page(&ctx),
+            Err(e) => return Err(e.into()),
         },
     };
     Ok(Redirect::to(&format!("/hot-issues?msg={}", urlencode(&msg))))

@@ -58,8 +58,7 @@ fn login_page(
     match page.render() {
         Ok(html) => (status, [(SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, Some(3600), secure))], Html(html))
             .into_response(),
-        Err(e) => PageError::from_app(AppError::Internal(e.to_string()), anon.lang, anon.meta.request_id.clone())
-            .into_response(),
+        Err(e) => PageError::from(AppError::Internal(e.to_string())).into_response(),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::enterprises::xlsx_response;
 use super::{chrome, render, Chrome};
 use crate::ctx::{CsrfForm, PageCtx};
-use crate::error::{public_message, PageError, PageResultExt};
+use crate::error::{public_message, PageError};
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -208,7 +208,7 @@ struct DashboardPage {
 pub async fn dashboard(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
     let en = lang == Lang::En;
-    let d = st.app.dashboard(&ctx.actor, &ctx.meta).await.page(&ctx)?;
+    let d = st.app.dashboard(&ctx.actor, &ctx.meta).await?;
     let t = |zh: &str, e: &str| if en { e.to_string() } else { zh.to_string() };
     let mut status_bars = d.by_status.clone();
     for b in &mut status_bars {
@@ -304,8 +304,8 @@ pub async fn report(
     Path(kind): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Html<String>, PageError> {
-    let (kind, period, id) = report_args(&q, &kind).page(&ctx)?;
-    let r = st.app.report(&ctx.actor, kind, &period, id, &ctx.meta).await.page(&ctx)?;
+    let (kind, period, id) = report_args(&q, &kind)?;
+    let r = st.app.report(&ctx.actor, kind, &period, id, &ctx.meta).await?;
     let c = chrome(&ctx, "report", format!("{} {} {}", r.name, r.kind.label_zh(), r.period), "dashboard");
     let page = report_page(c, ctx.lang == Lang::En, r);
     render(&ctx, &page)
@@ -364,8 +364,8 @@ pub async fn report_xlsx(
     Path(kind): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    let (kind, period, id) = report_args(&q, &kind).page(&ctx)?;
-    let (r, bytes) = st.app.report_xlsx(&ctx.actor, kind, &period, id, &ctx.meta).await.page(&ctx)?;
+    let (kind, period, id) = report_args(&q, &kind)?;
+    let (r, bytes) = st.app.report_xlsx(&ctx.actor, kind, &period, id, &ctx.meta).await?;
     Ok(xlsx_response(&format!("{}-{}-{}", r.kind.as_str(), r.id, r.period), bytes))
 }
 
@@ -380,7 +380,7 @@ struct RatePage {
 
 async fn rate_page(st: &AppState, ctx: &crate::ctx::Ctx, message: Option<String>) -> Result<Html<String>, PageError> {
     let en = ctx.lang == Lang::En;
-    let m = st.app.my_officer(&ctx.actor, &ctx.meta).await.page(ctx)?;
+    let m = st.app.my_officer(&ctx.actor, &ctx.meta).await?;
     let title = if en { "Rate my officer" } else { "评价我的服务员" };
     render(ctx, &RatePage { c: chrome(ctx, "officer-rate", title.to_string(), "home"), en, m, message })
 }
@@ -413,6 +413,6 @@ pub async fn rate_submit(State(st): State<AppState>, f: CsrfForm<RateForm>) -> R
             let msg = public_message(&e);
             Ok((status, rate_page(&st, &ctx, Some(msg)).await?).into_response())
         }
-        Err(e) => Err(e).page(&ctx),
+        Err(e) => Err(e.into()),
     }
 }

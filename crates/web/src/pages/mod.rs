@@ -145,11 +145,10 @@ pub fn chrome(ctx: &Ctx, page: &'static str, title: String, active: &str) -> Chr
     }
 }
 
-/// Renders a template or returns a page error.
-pub fn render<T: Template>(ctx: &Ctx, t: &T) -> Result<Html<String>, PageError> {
-    t.render().map(Html).map_err(|e| {
-        PageError::from_app(AppError::Internal(format!("template: {e}")), ctx.lang, ctx.meta.request_id.clone())
-    })
+/// Renders a template or returns a page error (the error page's language and
+/// request id come from the request scope; the context argument stays for the callers).
+pub fn render<T: Template>(_ctx: &Ctx, t: &T) -> Result<Html<String>, PageError> {
+    t.render().map(Html).map_err(|e| PageError::from(AppError::Internal(format!("template: {e}"))))
 }
 
 /// Pagination links that keep the current filters.

@@ -3,7 +3,7 @@
 use super::enterprises::{district_choices, xlsx_response};
 use super::{chrome, parse_opt_i64, query_string, render, Chrome, Pager};
 use crate::ctx::PageCtx;
-use crate::error::{PageError, PageResultExt};
+use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -54,7 +54,7 @@ pub async fn list(
     PageCtx(ctx): PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
-    let res = st.app.officers(&ctx.actor, &q.filter(), Page::new(q.page, Some(30)), &ctx.meta).await.page(&ctx)?;
+    let res = st.app.officers(&ctx.actor, &q.filter(), Page::new(q.page, Some(30)), &ctx.meta).await?;
     let districts = district_choices(&st, &ctx).await?;
     let query = query_string(&[
         ("q", q.q.clone().unwrap_or_default()),
@@ -82,7 +82,7 @@ pub async fn export(
     PageCtx(ctx): PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let bytes = st.app.export_officers_xlsx(&ctx.actor, &q.filter(), &ctx.meta).await.page(&ctx)?;
+    let bytes = st.app.export_officers_xlsx(&ctx.actor, &q.filter(), &ctx.meta).await?;
     Ok(xlsx_response("officers", bytes))
 }
 
@@ -101,7 +101,7 @@ pub async fn detail(
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    let o = st.app.officer(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let o = st.app.officer(&ctx.actor, id, &ctx.meta).await?;
     let current = ctx.lang.t("current").to_string();
     let rows = o
         .assignments

@@ -17,7 +17,7 @@ use super::form_files::{check_files, read_form_with_files};
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::visits::{month_or_now, parse_id, parse_instant, parse_mode, parse_status, VisitQuery};
 use crate::ctx::{random_hex, urlencode, CsrfForm, Ctx, PageCtx};
-use crate::error::{public_message, PageError, PageResultExt};
+use crate::error::{public_message, PageError};
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -177,7 +177,7 @@ fn form_error(e: AppError, ctx: &Ctx) -> Result<String, PageError> {
             Ok(format!("{label}{}{}", ctx.lang.t("colon"), f.message))
         }
         e @ AppError::Conflict(_) => Ok(public_message(&e)),
-        other => Err(other).page(ctx),
+        other => Err(other.into()),
     }
 }
 
@@ -325,10 +325,10 @@ pub async fn list(
         page: lq.page.as_deref().and_then(|p| p.trim().parse().ok()),
         per_page: None,
     };
-    let f = q.filter().page(&ctx)?;
-    let res = st.app.visits(&ctx.actor, &f, Page::new(q.page, Some(30)), &ctx.meta).await.page(&ctx)?;
+    let f = q.filter()?;
+    let res = st.app.visits(&ctx.actor, &f, Page::new(q.page, Some(30)), &ctx.meta).await?;
     let districts: Vec<(i64, String)> = if city_wide(&ctx) {
-        st.app.districts().await.page(&ctx)?.into_iter().map(|d| (d.id, d.name)).collect()
+        st.app.districts().await?.into_iter().map(|d| (d.id, d.name)).collect()
     } else {
         Vec::new()
     };
@@ -345,8 +345,7 @@ pub async fn list(
         let filter = OfficerFilter { district_id: officer_district, ..Default::default() };
         st.app
             .officers(&ctx.actor, &filter, Page::new(Some(1), Some(500)), &ctx.meta)
-            .await
-            .page(&ctx)?
+            .await?
             .items
             .into_iter()
             .map(|o| (o.id, o.display_name))
@@ -390,9 +389,9 @@ async fn today(st: &AppState, ctx: &Ctx) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
     let now = st.app.now_ms();
     let month = YearMonth::of(now);
-    let rows = st.app.officer_today(&ctx.actor).await.page(ctx)?;
+    let rows = st.app.officer_today(&ctx.actor).await?;
     let f = VisitFilter { month: Some(month.key()), ..Default::default() };
-    let mine = st.app.visits(&ctx.actor, &f, Page::new(Some(1), Some(100)), &ctx.meta).await.page(ctx)?;
+    let mine = st.app.visits(&ctx.actor, &f, Page::new(Some(1), Some(100)), &ctx.meta).await?;
     let p = TodayPage {
         c: chrome(ctx, "visits-today", lang.t("visits_today").to_string(), "visits"),
         sub: subnav(ctx),
@@ -418,8 +417,8 @@ pub async fn export(
     PageCtx(ctx): PageCtx,
     Query(q): Query<VisitQuery>,
 ) -> Result<Response, PageError> {
-    let f = q.filter().page(&ctx)?;
-    let bytes = st.app.export_visits_xlsx(&ctx.actor, &f, &ctx.meta).await.page(&ctx)?;
+    let f = q.filter()?;
+    let bytes = st.app.export_visits_xlsx(&ctx.actor, &f, &ctx.meta).await?;
     Ok(xlsx_response("visits", bytes))
 }
 
@@ -686,9 +685,9 @@ pub async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Html<String>, PageError> {
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "record_visit", "form", &ctx.meta).await).page(&ctx);
+        return Err(st.app.deny(&ctx.actor, "record_visit", "form", &ctx.meta).await.into());
     }
-    let enterprises = st.app.submittable_enterprises(&ctx.actor).await.page(&ctx)?;
+    let enterprises = st.app.submittable_enterprises(&ctx.actor).await?;
     let wanted = parse_id("enterprise_id", &q.enterprise_id).ok().flatten();
     let v = FormValues {
         enterprise_id: wanted.filter(|w| enterprises.iter().any(|e| e.0 == *w)).unwrap_or_default(),
@@ -705,7 +704,7 @@ pub async fn new_form(
 /// then stored with the visit.
 pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Request) -> Result<Response, PageError> {
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await).page(&ctx);
+        return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await.into());
     }
     let (pairs, photos) = read_form_with_files(&st, &ctx, req, "photos").await?;
     let v = FormValues::from_pairs(pairs);
@@ -743,7 +742,7 @@ pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
         }
         Err(e) => {
             let msg = form_error(e, &ctx)?;
-            let enterprises = st.app.submittable_enterprises(&ctx.actor).await.page(&ctx)?;
+            let enterprises = st.app.submittable_enterprises(&ctx.actor).await?;
             Ok(unprocessable(render(&ctx, &form_page(&ctx, None, enterprises, v, Some(msg)))?))
         }
     }
@@ -752,14 +751,14 @@ pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
 /// The visit an officer may edit now: theirs, within 24 hours (403 after).
 async fn editable_visit(st: &AppState, ctx: &Ctx, id: i64) -> Result<VisitDetail, PageError> {
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await).page(ctx);
+        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await.into());
     }
-    let d = st.app.visit(&ctx.actor, id, &ctx.meta).await.page(ctx)?;
+    let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
     if !d.editable {
         return Err(AppError::Forbidden(format!(
             "走访记录只能在录入后24小时内修改 (visit {id} can no longer be edited)"
-        )))
-        .page(ctx);
+        ))
+        .into());
     }
     Ok(d)
 }
@@ -783,9 +782,9 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     let ctx = f.ctx;
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await).page(&ctx);
+        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await.into());
     }
-    let d = st.app.visit(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
     let mut v = FormValues::from_pairs(f.form);
     v.enterprise_id = d.row.enterprise_id;
     let version = v.version.trim().parse::<i64>().ok();
@@ -911,8 +910,8 @@ fn edit_views(lang: Lang, d: &VisitDetail) -> Vec<EditView> {
     out
 }
 
-async fn category_groups(st: &AppState, ctx: &Ctx) -> Result<Vec<CategoryGroup>, PageError> {
-    Ok(super::demands::category_groups(&st.app.demand_categories().await.page(ctx)?))
+async fn category_groups(st: &AppState) -> Result<Vec<CategoryGroup>, PageError> {
+    Ok(super::demands::category_groups(&st.app.demand_categories().await?))
 }
 
 /// A demand title from the needs: their first line, at most 30 characters.
@@ -934,7 +933,7 @@ async fn detail_page(
     error: Option<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
-    let d = st.app.visit(&ctx.actor, id, &ctx.meta).await.page(ctx)?;
+    let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
     let r = &d.row;
     let mut facts = Vec::new();
     for (k, val) in [
@@ -970,7 +969,7 @@ async fn detail_page(
     }
     let relation = if r.officer_id == ctx.actor.user_id { Relation::Own } else { Relation::Outside };
     let can_demand = capability::allows(ctx.actor.role, Capability::VisitRecord, relation);
-    let groups = if can_demand { category_groups(st, ctx).await? } else { Vec::new() };
+    let groups = if can_demand { category_groups(st).await? } else { Vec::new() };
     let (demand_category, demand_title, demand_description) =
         need.unwrap_or_else(|| (String::new(), title_from(&r.needs), r.needs.clone()));
     let p = DetailPage {
@@ -1046,8 +1045,7 @@ pub async fn to_demand(
     let ctx = f.ctx;
     let b = f.form;
     if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "visit_need_to_demand", &format!("visit:{id}"), &ctx.meta).await)
-            .page(&ctx);
+        return Err(st.app.deny(&ctx.actor, "visit_need_to_demand", &format!("visit:{id}"), &ctx.meta).await.into());
     }
     match st.app.visit_need_to_demand(&ctx.actor, id, &b.category, &b.title, &b.description, &ctx.meta).await {
         Ok(demand) => Ok(see_other(&format!("/demands/{}", demand.id))),
@@ -1076,7 +1074,7 @@ struct BehindPage {
 
 /// GET /visits/behind — this month's enterprises short of the rule.
 pub async fn behind(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    let b = st.app.behind_this_month(&ctx.actor, &ctx.meta).await.page(&ctx)?;
+    let b = st.app.behind_this_month(&ctx.actor, &ctx.meta).await?;
     let lang = ctx.lang;
     let officers = b.rows.iter().map(|r| r.officer_id).collect::<std::collections::HashSet<_>>().len();
     let p = BehindPage {
@@ -1238,26 +1236,25 @@ pub async fn compliance(
 ) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
     let month = month_or_now(&st, q.month.as_deref());
-    let report = st.app.compliance(&ctx.actor, &month, &ctx.meta).await.page(&ctx)?;
+    let report = st.app.compliance(&ctx.actor, &month, &ctx.meta).await?;
     let chart = if ctx.actor.may(Capability::CoverageRead) {
-        let to = YearMonth::parse(&report.month).map_err(AppError::from).page(&ctx)?;
+        let to = YearMonth::parse(&report.month).map_err(AppError::from)?;
         let mut from = to;
         for _ in 0..5 {
             from = from.prev();
         }
-        let series = st.app.compliance_by_month(&ctx.actor, &from.key(), &to.key(), &ctx.meta).await.page(&ctx)?;
+        let series = st.app.compliance_by_month(&ctx.actor, &from.key(), &to.key(), &ctx.meta).await?;
         Some(chart(lang, &series))
     } else {
         None
     };
     let rule = if ctx.actor.may(Capability::VisitRuleManage) {
-        let s = st.app.visit_rule_settings().await.page(&ctx)?;
+        let s = st.app.visit_rule_settings().await?;
         let own: HashMap<i64, u32> = s.overrides.iter().map(|o| (o.district_id, o.min_per_month)).collect();
         let districts = st
             .app
             .districts()
-            .await
-            .page(&ctx)?
+            .await?
             .into_iter()
             .map(|d| (d.id, d.name, own.get(&d.id).map(|n| n.to_string()).unwrap_or_default()))
             .collect();
@@ -1319,7 +1316,7 @@ pub async fn compliance_export(
     Query(q): Query<MonthOnly>,
 ) -> Result<Response, PageError> {
     let month = month_or_now(&st, q.month.as_deref());
-    let bytes = st.app.export_compliance_xlsx(&ctx.actor, &month, &ctx.meta).await.page(&ctx)?;
+    let bytes = st.app.export_compliance_xlsx(&ctx.actor, &month, &ctx.meta).await?;
     Ok(xlsx_response(&format!("visit-compliance-{month}"), bytes))
 }
 
@@ -1335,7 +1332,7 @@ fn u32_field(field: &str, v: &str) -> Result<u32, AppError> {
 pub async fn set_rule(State(st): State<AppState>, f: CsrfForm<Vec<(String, String)>>) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
     if ctx.actor.role != Role::CityAdmin {
-        return Err(st.app.deny(&ctx.actor, "set_visit_rule", "setting:visit_rule", &ctx.meta).await).page(&ctx);
+        return Err(st.app.deny(&ctx.actor, "set_visit_rule", "setting:visit_rule", &ctx.meta).await.into());
     }
     let form: HashMap<String, String> = f.form.into_iter().collect();
     let get = |k: &str| form.get(k).map_or("", String::as_str);
@@ -1425,7 +1422,7 @@ async fn campaigns_page(
     error: Option<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
-    let list = st.app.campaigns(&ctx.actor, &ctx.meta).await.page(ctx)?;
+    let list = st.app.campaigns(&ctx.actor, &ctx.meta).await?;
     let today = zhuqi_domain::visit::china_date(st.app.now_ms()).format("%Y-%m-%d").to_string();
     let rows = list
         .into_iter()
@@ -1451,7 +1448,7 @@ async fn campaigns_page(
     let can_create = ctx.actor.may_in_district(Capability::CampaignManage, None)
         || ctx.actor.may_in_district(Capability::CampaignManage, ctx.actor.district_id);
     let districts = if ctx.actor.role == Role::CityAdmin {
-        st.app.districts().await.page(ctx)?.into_iter().map(|d| (d.id, d.name)).collect()
+        st.app.districts().await?.into_iter().map(|d| (d.id, d.name)).collect()
     } else {
         Vec::new()
     };
@@ -1528,7 +1525,7 @@ pub async fn campaign(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     let lang = ctx.lang;
-    let cov = st.app.campaign_coverage(&ctx.actor, id, &ctx.meta).await.page(&ctx)?;
+    let cov = st.app.campaign_coverage(&ctx.actor, id, &ctx.meta).await?;
     let whole = |r: f64| (r * 100.0).floor() as i64;
     let rows = cov
         .townships

@@ -1,5 +1,9 @@
-//! Group commit: durable writes at the rate of the disk's batches, not of its
-//! single commits.
+//! The generic group commit over sqlx, measured by phase (b) on PostgreSQL:
+//! durable writes at the rate of the disk's batches, not of its single
+//! commits. The product's own group commits are the store's SQLite writer
+//! thread (`zhuqi_store::sqlite_writer`) and PostgreSQL bulk submitter
+//! (`zhuqi_store::submit::PgSubmitter`); this one runs any sqlx closure and
+//! lives here, beside the benchmark that compares it with them.
 //!
 //! A [`Writer`] owns one or more writer tasks fed by a bounded queue. A task
 //! takes every queued command (up to [`WriterConfig::max_batch`]), opens ONE
@@ -19,8 +23,8 @@
 //! savepoint statement, the COMMIT), nothing of the batch was acknowledged:
 //! every caller gets an error and the connection is closed.
 //!
-//! Each batch acquires the connection from the store's write pool and gives
-//! it back afterwards, so [`crate::Store::begin`] keeps working beside the
+//! Each batch acquires the connection from the store's write pool
+//! (`Store::write_pool`) and gives it back afterwards, so `Store::begin` keeps working beside the
 //! writer. On SQLite that pool has one connection, so the writer is the
 //! single writer of the database (fair FIFO with `Store::begin` callers);
 //! `synchronous = FULL` makes every COMMIT durable before anyone is answered.
@@ -39,16 +43,15 @@
 //! waiting before the command started is skipped. A command that panics
 //! fails alone (its caller gets an error), the writer goes on.
 
-use crate::metrics::AggDeltas;
-use crate::{Conn, Engine, StoreError};
 use sqlx::{AnyPool, Connection, Executor};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::{mpsc, oneshot, Mutex};
+use zhuqi_store::batch::{batch_error, gone, Answer, Counters, WriterStats};
+use zhuqi_store::{Conn, Engine, StoreError};
 
 /// A boxed future borrowing the connection (the same shape as sqlx's).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -83,24 +86,6 @@ impl WriterConfig {
             Engine::Postgres => Self { max_batch: 16, queue: 1024, tasks: 4 },
         }
     }
-}
-
-/// Counters of a writer (for benchmarks and diagnostics).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriterStats {
-    /// Transactions committed.
-    pub batches: u64,
-    /// Commands in those transactions (successful or failed).
-    pub commands: u64,
-    /// Batches that failed as a whole (BEGIN, savepoint or COMMIT failed).
-    pub failed_batches: u64,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    batches: AtomicU64,
-    commands: AtomicU64,
-    failed_batches: AtomicU64,
 }
 
 /// Handle to the writer tasks; cheap to clone. The tasks end when the last
@@ -148,10 +133,9 @@ impl Writer {
     /// at the end of the closure if the compiler asks for the error type.
     ///
     /// ```no_run
-    /// # async fn f(store: zhuqi_store::Store, k: String) -> Result<i64, zhuqi_store::StoreError> {
+    /// # async fn f(writer: &Writer, k: String) -> Result<i64, zhuqi_store::StoreError> {
     /// use zhuqi_store::StoreError;
-    /// let id = store
-    ///     .writer()
+    /// let id = writer
     ///     .run(move |c| {
     ///         Box::pin(async move {
     ///             let id: i64 = sqlx::query_scalar("INSERT INTO t (k) VALUES ($1) RETURNING id")
@@ -170,20 +154,6 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.run_with_deltas(move |c| Box::pin(async move { f(c).await.map(|v| (v, AggDeltas::default())) })).await
-    }
-
-    /// Like [`Writer::run`], for a command that also changes the metric
-    /// aggregates: it returns its [`AggDeltas`] instead of writing them, and
-    /// the batch writes the deltas of all its successful commands at once,
-    /// summed per key, just before the COMMIT (a failed command's deltas are
-    /// dropped with its savepoint).
-    pub async fn run_with_deltas<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, AggDeltas), E>> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
         let (reply, answer) = oneshot::channel();
         if self.queue.send(Box::new(Pending { f, reply })).await.is_err() {
             return Err(E::from(gone()));
@@ -199,33 +169,13 @@ impl Writer {
     }
 
     pub fn stats(&self) -> WriterStats {
-        WriterStats {
-            batches: self.counters.batches.load(Ordering::Relaxed),
-            commands: self.counters.commands.load(Ordering::Relaxed),
-            failed_batches: self.counters.failed_batches.load(Ordering::Relaxed),
-        }
+        self.counters.stats()
     }
 
-    /// Commands waiting in the queue.
+    /// Commands waiting in the queue (the tests hold a batch until enough queued).
+    #[cfg(test)]
     pub fn queued(&self) -> usize {
         self.queue.max_capacity() - self.queue.capacity()
-    }
-}
-
-/// The error of a caller whose command was dropped unanswered: the writer
-/// stopped (runtime shutting down) or the command panicked.
-pub(crate) fn gone() -> StoreError {
-    StoreError::Db(sqlx::Error::WorkerCrashed)
-}
-
-/// The error given to each caller of a batch that failed as a whole
-/// (`StoreError` is not `Clone`: constraint errors keep their kind, the
-/// rest their message).
-pub(crate) fn batch_error(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Unique(m) => StoreError::Unique(m.clone()),
-        StoreError::ForeignKey(m) => StoreError::ForeignKey(m.clone()),
-        other => StoreError::Db(sqlx::Error::Io(std::io::Error::other(format!("write batch failed: {other}")))),
     }
 }
 
@@ -239,13 +189,8 @@ trait Command: Send {
     fn refuse(self: Box<Self>, error: &StoreError);
 }
 
-/// Answers the caller: `None` when the batch committed, else the batch's error.
-pub(crate) type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
-
 struct Executed {
     ok: bool,
-    /// The command's aggregate deltas (empty when it failed).
-    deltas: AggDeltas,
     answer: Answer,
 }
 
@@ -256,7 +201,7 @@ struct Pending<T, E, F> {
 
 impl<T, E, F> Command for Pending<T, E, F>
 where
-    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<(T, AggDeltas), E>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
 {
@@ -267,10 +212,7 @@ where
     fn execute<'c>(self: Box<Self>, conn: &'c mut Conn) -> BoxFuture<'c, Executed> {
         let Pending { f, reply } = *self;
         Box::pin(async move {
-            let (result, deltas) = match f(conn).await {
-                Ok((v, d)) => (Ok(v), d),
-                Err(e) => (Err(e), AggDeltas::default()),
-            };
+            let result = f(conn).await;
             let ok = result.is_ok();
             let answer: Answer = Box::new(move |batch: Option<&StoreError>| {
                 let result = match (result, batch) {
@@ -280,7 +222,7 @@ where
                 // The caller may have stopped waiting; the outcome stands anyway.
                 let _ = reply.send(result);
             });
-            Executed { ok, deltas, answer }
+            Executed { ok, answer }
         })
     }
 
@@ -340,15 +282,14 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Box<dyn Comma
         Err(e) => {
             let e = StoreError::from(e);
             tracing::warn!(error = %e, commands = n, "write batch: no connection");
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             pending.for_each(|c| c.refuse(&e));
             return;
         }
     };
     match execute(&mut conn, begin, &mut pending, &mut done).await {
         Ok(()) => {
-            counters.batches.fetch_add(1, Ordering::Relaxed);
-            counters.commands.fetch_add(n, Ordering::Relaxed);
+            counters.committed(n);
             drop(conn);
             for d in done {
                 (d.answer)(None);
@@ -356,7 +297,7 @@ async fn run_batch(pool: &AnyPool, begin: &'static str, batch: Vec<Box<dyn Comma
         }
         Err(e) => {
             tracing::warn!(error = %e, commands = n, "write batch failed, nothing of it committed");
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed();
             // Its state is unknown (an open or aborted transaction): do not reuse it.
             conn.close_on_drop();
             drop(conn);
@@ -380,7 +321,6 @@ async fn execute(
     // The statements closing the previous savepoint and opening the next go
     // in one round trip.
     let mut previous_ok = None;
-    let mut deltas = AggDeltas::default();
     while pending.len() > 0 {
         let open = match previous_ok {
             None => "SAVEPOINT c",
@@ -394,11 +334,8 @@ async fn execute(
             Err(_) => None,
         };
         previous_ok = Some(match executed {
-            Some(mut executed) => {
+            Some(executed) => {
                 let ok = executed.ok;
-                if ok {
-                    deltas.merge(std::mem::take(&mut executed.deltas));
-                }
                 done.push(executed);
                 ok
             }
@@ -418,10 +355,6 @@ async fn execute(
     if let Some(close) = close {
         (&mut *tx).execute(close).await?;
     }
-    // Every successful command's aggregate changes, one upsert per key.
-    if !deltas.is_empty() {
-        deltas.flush(&mut tx).await?;
-    }
     tx.commit().await?;
     Ok(())
 }
@@ -429,11 +362,11 @@ async fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
     use std::collections::{HashMap, HashSet};
     use std::hash::{BuildHasher, Hasher};
     use std::time::Duration;
     use tokio::sync::Notify;
+    use zhuqi_store::Store;
 
     fn random() -> u64 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -445,6 +378,8 @@ mod tests {
     /// `zt_writer_*` on the server of `ZHUQI_TEST_PG`), with a table `wt`.
     struct Db {
         store: Store,
+        /// A writer over the store's write pool, with the engine's defaults.
+        writer: Writer,
         pg: Option<(String, String)>,
         dir: Option<std::path::PathBuf>,
     }
@@ -485,7 +420,9 @@ mod tests {
             let mut tx = store.begin().await.unwrap();
             sqlx::raw_sql(ddl).execute(&mut *tx).await.unwrap();
             tx.commit().await.unwrap();
-            Db { store, pg, dir }
+            let writer =
+                Writer::spawn(store.write_pool().clone(), store.engine(), WriterConfig::for_engine(store.engine()));
+            Db { store, writer, pg, dir }
         }
 
         async fn drop_db(self) {
@@ -552,13 +489,13 @@ mod tests {
     }
 
     /// A writer with one task, so that a held batch holds every command
-    /// queued behind it (the store's own on SQLite; PostgreSQL's has several).
-    fn single(store: &Store) -> Writer {
-        let config = store.writer().config();
+    /// queued behind it (the engine's default on SQLite; PostgreSQL's has several).
+    fn single(db: &Db) -> Writer {
+        let config = db.writer.config();
         if config.tasks == 1 {
-            store.writer().clone()
+            db.writer.clone()
         } else {
-            Writer::spawn(store.write.clone(), store.engine(), WriterConfig { tasks: 1, ..config })
+            Writer::spawn(db.store.write_pool().clone(), db.store.engine(), WriterConfig { tasks: 1, ..config })
         }
     }
 
@@ -576,7 +513,7 @@ mod tests {
     async fn a_thousand_concurrent_inserts_all_commit_each_with_its_own_id() {
         for engine in engines() {
             let db = Db::new(engine).await;
-            let w = db.store.writer().clone();
+            let w = db.writer.clone();
             let mut tasks = Vec::new();
             for i in 0..1000 {
                 let w = w.clone();
@@ -601,7 +538,7 @@ mod tests {
     async fn a_failing_command_fails_alone_and_its_writes_are_rolled_back() {
         for engine in engines() {
             let db = Db::new(engine).await;
-            let w = single(&db.store);
+            let w = single(&db);
             insert(&w, "dup".into()).await.unwrap();
             let before = w.stats();
 
@@ -674,7 +611,7 @@ mod tests {
     async fn rows_are_visible_once_the_caller_is_answered_and_not_before() {
         for engine in engines() {
             let db = Db::new(engine).await;
-            let w = db.store.writer().clone();
+            let w = db.writer.clone();
             let (inserted_tx, inserted) = oneshot::channel();
             let release = Arc::new(Notify::new());
             let r = release.clone();
@@ -722,7 +659,7 @@ mod tests {
     async fn a_failed_commit_fails_every_caller_of_the_batch_and_commits_nothing() {
         for engine in engines() {
             let db = Db::new(engine).await;
-            let w = single(&db.store);
+            let w = single(&db);
             let (held, release) = hold(&w).await;
             let mut tasks = Vec::new();
             for k in ["x", "y"] {
@@ -768,7 +705,7 @@ mod tests {
     async fn a_command_can_nest_a_transaction_and_store_begin_interleaves() {
         for engine in engines() {
             let db = Db::new(engine).await;
-            let w = db.store.writer().clone();
+            let w = db.writer.clone();
             let nested = w
                 .run(|c| {
                     Box::pin(async move {
