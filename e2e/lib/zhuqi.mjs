@@ -206,7 +206,7 @@ export async function expectStatus(page, status, after) {
 
 // The enterprise of an enterprise user, from the API.
 export async function enterpriseOfUser(username = 'enterprise0001') {
-  const me = await apiGet(await apiToken(username), '/api/v1/me');
+  const { user: me } = await apiGet(await apiToken(username), '/api/v1/me');
   assert.ok(me.enterprise_id && me.enterprise_name, `/api/v1/me of ${username} names its enterprise`);
   return { id: me.enterprise_id, name: me.enterprise_name };
 }

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::json;
 use zhuqi_app::AppError;
 use zhuqi_domain::capability;
-use zhuqi_domain::FieldError;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginBody {
