@@ -41,7 +41,7 @@ pub struct WebhookConfig {
     /// Receiver, `http://host[:port]/path`. Empty: the channel is off.
     pub url: String,
     /// Key of the HMAC-SHA256 signature. Empty: deliveries are unsigned.
-    pub secret: String,
+    pub secret: zhuqi_domain::Secret,
     /// Seconds to wait for the receiver to connect and answer.
     pub timeout_seconds: u64,
     /// Attempts per notification before it is skipped.
@@ -52,7 +52,13 @@ pub struct WebhookConfig {
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        Self { url: String::new(), secret: String::new(), timeout_seconds: 10, max_attempts: 10, interval_seconds: 5 }
+        Self {
+            url: String::new(),
+            secret: zhuqi_domain::Secret::default(),
+            timeout_seconds: 10,
+            max_attempts: 10,
+            interval_seconds: 5,
+        }
     }
 }
 
@@ -183,7 +189,7 @@ async fn post(
         .header("x-zhuqi-delivery", n.id.to_string())
         .header("x-zhuqi-timestamp", ts.to_string());
     if !cfg.secret.is_empty() {
-        req = req.header("x-zhuqi-signature", signature(&cfg.secret, ts, &body));
+        req = req.header("x-zhuqi-signature", signature(cfg.secret.expose(), ts, &body));
     }
     let req = req.body(Full::new(Bytes::from(body))).map_err(err)?;
     let timeout = Duration::from_secs(cfg.timeout_seconds);

@@ -155,7 +155,7 @@ impl Config {
             cfg.webhook.url = v;
         }
         if let Some(v) = env("ZHUQI_WEBHOOK_SECRET") {
-            cfg.webhook.secret = v;
+            cfg.webhook.secret = v.into();
         }
         cfg.webhook.validate().map_err(|e| anyhow::anyhow!(e))?;
         if let Some(v) = env("ZHUQI_LOG") {
@@ -202,5 +202,19 @@ mod tests {
             assert!(shown.contains("postgres://zhuqi:***@127.0.0.1:5432/zhuqi"), "{shown}");
         }
         assert_eq!(c.db.expose(), "postgres://zhuqi:pa55w0rd@127.0.0.1:5432/zhuqi");
+    }
+    #[test]
+    fn the_configuration_never_prints_the_webhook_secret() {
+        let env = |k: &str| match k {
+            "ZHUQI_WEBHOOK_URL" => Some("http://127.0.0.1:9/hook".to_string()),
+            "ZHUQI_WEBHOOK_SECRET" => Some("hm4c-k3y".to_string()),
+            _ => None,
+        };
+        let c = Config::load(None, &env).unwrap();
+        for shown in [format!("{c:?}"), format!("{c:#?}"), format!("{:?}", c.app_config())] {
+            assert!(!shown.contains("hm4c-k3y"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+        assert_eq!(c.webhook.secret.expose(), "hm4c-k3y");
     }
 }

@@ -21,6 +21,7 @@ mod jobs;
 mod metrics;
 mod registry;
 mod routes;
+mod schema_parity;
 mod store_suite;
 mod visits;
 mod visits_api;
