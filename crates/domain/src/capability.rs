@@ -27,14 +27,22 @@ pub enum Capability {
     DemandSubmit,
     /// Upload attachments to a demand one is party to.
     DemandAttach,
-    /// Read visits (in the actor's visit scope).
+    /// The visit work pages and the monthly visit reports (behind,
+    /// compliance, officer figures), in the actor's visit scope.
     VisitRead,
+    /// Open visit records — the list, one visit, its photos — in the
+    /// actor's visit scope (own: an officer's own visits, an enterprise's
+    /// users the visits to their enterprise).
+    VisitView,
     /// Record, edit and attach to visits; turn a visit need into a demand.
     VisitRecord,
     /// Set the monthly visit rule (city-wide and per district).
     VisitRuleManage,
     /// Create visit campaigns.
     CampaignManage,
+    /// Read door-knock campaigns and their coverage (own: an officer, the
+    /// campaigns of their district).
+    CampaignRead,
     /// Read campaign and visit coverage.
     CoverageRead,
     /// Read the dashboard and statistics.
@@ -45,15 +53,21 @@ pub enum Capability {
     HotIssueDecide,
     /// Change the detection parameters.
     HotIssueConfigure,
-    /// List and read enterprises (own: the ones one serves).
+    /// The enterprise directory in one's work (own: the enterprises one serves).
     EnterpriseList,
+    /// Read enterprise records: the list and one enterprise with its
+    /// assignments (own: the ones one serves, or one's own enterprise).
+    EnterpriseRead,
     /// Create and edit enterprises.
     EnterpriseManage,
     /// Manage enterprise codes (企业码) and their bindings.
     EnterpriseCodeManage,
-    /// List and read officers (own: the ones one's department sent).
+    /// The officer directory in one's work (own: the ones one's department sent).
     OfficerList,
-    /// Read one's own service officer (the enterprise side).
+    /// Read officer records: the list and one officer (own: the officers
+    /// one's department sent, oneself, or one's enterprise's officer).
+    OfficerRead,
+    /// Read and rate one's own service officer (the enterprise side).
     MyOfficerRead,
     /// Assign officers to enterprises.
     AssignmentManage,
@@ -77,23 +91,27 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 26] = [
+    pub const ALL: [Capability; 30] = [
         Capability::DemandRead,
         Capability::DemandSubmit,
         Capability::DemandAttach,
         Capability::VisitRead,
+        Capability::VisitView,
         Capability::VisitRecord,
         Capability::VisitRuleManage,
         Capability::CampaignManage,
+        Capability::CampaignRead,
         Capability::CoverageRead,
         Capability::MetricsRead,
         Capability::HotIssueRead,
         Capability::HotIssueDecide,
         Capability::HotIssueConfigure,
         Capability::EnterpriseList,
+        Capability::EnterpriseRead,
         Capability::EnterpriseManage,
         Capability::EnterpriseCodeManage,
         Capability::OfficerList,
+        Capability::OfficerRead,
         Capability::MyOfficerRead,
         Capability::AssignmentManage,
         Capability::ImportRun,
@@ -112,18 +130,22 @@ impl Capability {
             Capability::DemandSubmit => "demand.submit",
             Capability::DemandAttach => "demand.attach",
             Capability::VisitRead => "visit.read",
+            Capability::VisitView => "visit.view",
             Capability::VisitRecord => "visit.record",
             Capability::VisitRuleManage => "visit_rule.manage",
             Capability::CampaignManage => "campaign.manage",
+            Capability::CampaignRead => "campaign.read",
             Capability::CoverageRead => "coverage.read",
             Capability::MetricsRead => "metrics.read",
             Capability::HotIssueRead => "hot_issue.read",
             Capability::HotIssueDecide => "hot_issue.decide",
             Capability::HotIssueConfigure => "hot_issue.configure",
             Capability::EnterpriseList => "enterprise.list",
+            Capability::EnterpriseRead => "enterprise.read",
             Capability::EnterpriseManage => "enterprise.manage",
             Capability::EnterpriseCodeManage => "enterprise_code.manage",
             Capability::OfficerList => "officer.list",
+            Capability::OfficerRead => "officer.read",
             Capability::MyOfficerRead => "my_officer.read",
             Capability::AssignmentManage => "assignment.manage",
             Capability::ImportRun => "import.run",
@@ -218,9 +240,25 @@ pub const TABLE: &[(Capability, &[(Role, Reach)])] = &[
             (Auditor, All),
         ],
     ),
+    (
+        Capability::VisitView,
+        &[
+            (CityAdmin, All),
+            (DistrictAdmin, Scope),
+            (Coordinator, Scope),
+            (DeptHead, Scope),
+            (Officer, Own),
+            (EnterpriseUser, Own),
+            (Auditor, All),
+        ],
+    ),
     (Capability::VisitRecord, &[(Officer, Own)]),
     (Capability::VisitRuleManage, &[(CityAdmin, All)]),
     (Capability::CampaignManage, &[(CityAdmin, All), (DistrictAdmin, Scope)]),
+    (
+        Capability::CampaignRead,
+        &[(CityAdmin, All), (DistrictAdmin, Scope), (Coordinator, Scope), (Officer, Own), (Auditor, All)],
+    ),
     (Capability::CoverageRead, &[(CityAdmin, All), (DistrictAdmin, Scope), (Coordinator, Scope), (Auditor, All)]),
     (
         Capability::MetricsRead,
@@ -233,11 +271,34 @@ pub const TABLE: &[(Capability, &[(Role, Reach)])] = &[
         Capability::EnterpriseList,
         &[(CityAdmin, All), (DistrictAdmin, Scope), (Coordinator, Scope), (Officer, Own), (Auditor, All)],
     ),
+    (
+        Capability::EnterpriseRead,
+        &[
+            (CityAdmin, All),
+            (DistrictAdmin, Scope),
+            (Coordinator, Scope),
+            (Officer, Own),
+            (EnterpriseUser, Own),
+            (Auditor, All),
+        ],
+    ),
     (Capability::EnterpriseManage, &[(CityAdmin, All), (DistrictAdmin, Scope)]),
     (Capability::EnterpriseCodeManage, &[(CityAdmin, All), (DistrictAdmin, Scope), (Officer, Own)]),
     (
         Capability::OfficerList,
         &[(CityAdmin, All), (DistrictAdmin, Scope), (Coordinator, Scope), (DeptHead, Own), (Auditor, All)],
+    ),
+    (
+        Capability::OfficerRead,
+        &[
+            (CityAdmin, All),
+            (DistrictAdmin, Scope),
+            (Coordinator, Scope),
+            (DeptHead, Own),
+            (Officer, Own),
+            (EnterpriseUser, Own),
+            (Auditor, All),
+        ],
     ),
     (Capability::MyOfficerRead, &[(EnterpriseUser, Own)]),
     (Capability::AssignmentManage, &[(CityAdmin, All), (DistrictAdmin, Scope)]),

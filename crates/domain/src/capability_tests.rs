@@ -35,6 +35,30 @@ fn expected(role: Role, cap: Capability, rel: Relation) -> bool {
             Officer => rel == Relation::Own,
             EnterpriseUser | DeptHandler => false,
         },
+        C::VisitView => match role {
+            CityAdmin | Auditor => true,
+            DistrictAdmin | Coordinator | DeptHead => rel != Outside,
+            Officer | EnterpriseUser => rel == Relation::Own,
+            DeptHandler => false,
+        },
+        C::CampaignRead => match role {
+            CityAdmin | Auditor => true,
+            DistrictAdmin | Coordinator => rel != Outside,
+            Officer => rel == Relation::Own,
+            _ => false,
+        },
+        C::EnterpriseRead => match role {
+            CityAdmin | Auditor => true,
+            DistrictAdmin | Coordinator => rel != Outside,
+            Officer | EnterpriseUser => rel == Relation::Own,
+            _ => false,
+        },
+        C::OfficerRead => match role {
+            CityAdmin | Auditor => true,
+            DistrictAdmin | Coordinator => rel != Outside,
+            DeptHead | Officer | EnterpriseUser => rel == Relation::Own,
+            DeptHandler => false,
+        },
         C::VisitRecord => role == Officer && rel == Relation::Own,
         C::VisitRuleManage | C::HotIssueConfigure | C::PolicyManage | C::CalendarManage => role == CityAdmin,
         C::CampaignManage | C::EnterpriseManage | C::AssignmentManage | C::ImportRun | C::CategoryManage => {

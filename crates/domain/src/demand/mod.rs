@@ -29,6 +29,7 @@ mod command;
 mod event;
 mod limits;
 mod rules;
+mod standing;
 mod status_set;
 mod supervision;
 mod types;
@@ -40,6 +41,7 @@ pub use action_needs::{ActionField, FieldKind};
 pub use command::{Action, Command, ACTIONS};
 pub use event::{Event, EventKind};
 pub use rules::{allowed_actions, apply, decide, DemandError};
+pub use standing::role_may;
 pub use supervision::{active_deadline, close_deadline, colour, level_deadline, supervision_lapse};
 pub use types::{
     Channel, Colour, DemandActor, DemandState, Escalation, ExtensionRequest, NewDemand, Rating, Status, TimeLimits,

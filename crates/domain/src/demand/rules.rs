@@ -24,6 +24,7 @@
 
 use super::command::{Action, Command};
 use super::event::{Event, EventKind};
+use super::standing::permitted;
 use super::supervision::{close_deadline, date_of, last_day, level_deadline};
 use super::types::{check_len, Colour, DemandState, Escalation, ExtensionRequest, Status, Who};
 use crate::calendar::{WorkCalendar, WorkingDays, MAX_WORKING_DAYS};
@@ -139,50 +140,6 @@ fn shift_opt(cal: &WorkCalendar, deadline: Option<i64>, days: i64) -> Option<Dea
 
 fn any_provisional(ds: &[Option<Deadline>]) -> bool {
     ds.iter().flatten().any(|d| d.provisional)
-}
-
-/// Whether `who` may perform `action` on this demand, by role and relation.
-fn permitted(state: &DemandState, action: Action, who: &Who) -> bool {
-    let a = match who {
-        Who::System => return matches!(action, Action::AutoClose | Action::Escalate),
-        Who::User(a) => a,
-    };
-    let coordinator = match a.role {
-        Role::CityAdmin => true,
-        Role::Coordinator => a.district_id.is_none_or(|d| d == state.district_id),
-        _ => false,
-    };
-    let district_admin =
-        a.role == Role::CityAdmin || (a.role == Role::DistrictAdmin && a.district_id == Some(state.district_id));
-    let lead = matches!(a.role, Role::DeptHandler | Role::DeptHead)
-        && a.department_id.is_some()
-        && a.department_id == state.lead_department_id;
-    let lead_head = lead && a.role == Role::DeptHead;
-    let enterprise = (a.role == Role::EnterpriseUser && a.enterprise_id == Some(state.enterprise_id))
-        || (a.role == Role::Officer && a.serves_enterprise);
-    let submitter = a.role != Role::Auditor && a.user_id == state.submitted_by;
-    match action {
-        Action::Dispatch
-        | Action::Transfer
-        | Action::ApproveReply
-        | Action::ReturnReply
-        | Action::Reject
-        | Action::MergeInto => coordinator,
-        Action::Urge => coordinator || district_admin,
-        Action::Supervise => district_admin,
-        Action::Sign
-        | Action::Object
-        | Action::AddAssist
-        | Action::InterimReply
-        | Action::Reply
-        | Action::RequestExtension
-        | Action::Suspend
-        | Action::Resume => lead,
-        Action::ApproveExtension | Action::RefuseExtension => lead_head,
-        Action::Rate | Action::AddInfo => enterprise,
-        Action::Withdraw => enterprise || submitter,
-        Action::AutoClose | Action::Escalate => false,
-    }
 }
 
 /// The levels the sweeper may still raise: due at `now`, not yet raised for

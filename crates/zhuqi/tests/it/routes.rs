@@ -10,6 +10,9 @@ use crate::harness::{credit_code, TestApp};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use std::collections::HashMap;
+use zhuqi_domain::capability::{self, Capability, Reach};
+use zhuqi_domain::demand::Action;
+use zhuqi_domain::Role;
 
 /// The object a route's `{…}` parameter names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,205 +93,240 @@ enum Body_ {
 struct Spec {
     obj: Obj,
     body: Body_,
-    /// Which demo users may use the route at all.
-    allowed: &'static [&'static str],
+    /// Who may use the route at all, read from the capability table.
+    who: Who,
     /// Status when allowed and in scope.
     ok: StatusCode,
 }
 
-const ALL: &[&str] = &["admin", "auditor", "coordinator", "district-a", "handler-t", "head-t", "officer-a", "ent-a1"];
-const ENT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "officer-a", "ent-a1"];
-const OFF_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a", "ent-a1"];
-const ASSIGNERS: &[&str] = &["admin", "district-a"];
-const USER_READERS: &[&str] = &["admin", "auditor", "district-a"];
-const AUDIT_READERS: &[&str] = &["admin", "auditor"];
-const COVERAGE: &[&str] = &["admin", "auditor", "coordinator", "district-a"];
-const PUBLIC: &[&str] = &[];
-const CITY_ADMIN: &[&str] = &["admin"];
-const SUBMITTERS: &[&str] = &["admin", "coordinator", "officer-a", "ent-a1"];
-const URGERS: &[&str] = &["admin", "coordinator", "district-a"];
-/// Who reads visits: everyone but department handlers, each within their scope.
-const VISIT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a", "ent-a1"];
-/// Who reads the monthly visit reports (an officer their own, a department head their sent officers').
-const VISIT_REPORTS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t", "officer-a"];
-const CAMPAIGN_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "officer-a"];
-/// Who reads hot issues (a district admin: those touching the district) and who decides them.
-const HOT_READERS: &[&str] = &["admin", "auditor", "coordinator", "district-a"];
-const HOT_DECIDERS: &[&str] = &["admin", "coordinator"];
-/// Visits are recorded and edited by their officer only.
-const OFFICER: &[&str] = &["officer-a"];
-/// Who sees figures: the city roles, a district admin (their district), a department head (their department).
-const METRICS: &[&str] = &["admin", "auditor", "coordinator", "district-a", "head-t"];
-const ENT_USER: &[&str] = &["ent-a1"];
-/// Parties to demand A (auditors and district admins only read).
-const PARTIES: &[&str] = &["admin", "coordinator", "handler-t", "head-t", "officer-a", "ent-a1"];
-/// Who manages an enterprise's code, one-time codes and users.
-const CODE_MANAGERS: &[&str] = &["admin", "district-a", "officer-a"];
-const ENTERPRISE_USER: &[&str] = &["ent-a1"];
+/// Who may use a route, as the domain decides it: nobody needs to sign in,
+/// anyone signed in, the holders of a capability (at least as far as a
+/// reach), or the roles the demand state machine lets take an action.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Public,
+    Signed,
+    Cap(Capability),
+    /// The capability with at least this reach (`Scope`: not only one's own objects; `All`: city-wide).
+    CapAt(Capability, Reach),
+    Act(Action),
+}
+
+/// The demo users of the matrix and their roles.
+const ALL: &[(&str, Role)] = &[
+    ("admin", Role::CityAdmin),
+    ("auditor", Role::Auditor),
+    ("coordinator", Role::Coordinator),
+    ("district-a", Role::DistrictAdmin),
+    ("handler-t", Role::DeptHandler),
+    ("head-t", Role::DeptHead),
+    ("officer-a", Role::Officer),
+    ("ent-a1", Role::EnterpriseUser),
+];
+
+impl Who {
+    fn admits(self, role: Role) -> bool {
+        let rank = |r: Reach| match r {
+            Reach::Own => 0,
+            Reach::Scope => 1,
+            Reach::All => 2,
+        };
+        match self {
+            Who::Public | Who::Signed => true,
+            Who::Cap(c) => capability::may(role, c),
+            Who::CapAt(c, at) => capability::reach(role, c).is_some_and(|r| rank(r) >= rank(at)),
+            Who::Act(a) => zhuqi_domain::demand::role_may(role, a),
+        }
+    }
+}
 
 fn spec(method: &str, path: &str) -> Option<Spec> {
     use Body_::*;
+    use Capability as C;
     use Obj::{District, Enterprise, Officer, Param};
-    let s = |obj, body, allowed, ok| Some(Spec { obj, body, allowed, ok });
+    use Who::{Act, Cap, CapAt, Public, Signed};
+    let s = |obj, body, who, ok| Some(Spec { obj, body, who, ok });
     const OK: StatusCode = StatusCode::OK;
     const SEE: StatusCode = StatusCode::SEE_OTHER;
     match (method, path) {
-        ("GET", "/healthz") => s(Obj::None, Empty, PUBLIC, OK),
-        ("GET", "/static/{file}") => s(Param("app.css"), Empty, PUBLIC, OK),
-        ("GET", "/login") => s(Obj::None, Empty, PUBLIC, OK),
-        ("POST", "/login") => s(Obj::None, LoginFormNoCsrf, PUBLIC, StatusCode::FORBIDDEN),
-        ("GET", "/lang/{lang}") => s(Param("en"), Empty, PUBLIC, SEE),
-        ("GET", "/api/v1/openapi.json") => s(Obj::None, Empty, PUBLIC, OK),
-        ("POST", "/api/v1/auth/login") => s(Obj::None, LoginJsonEmpty, PUBLIC, StatusCode::UNPROCESSABLE_ENTITY),
-        ("POST", "/logout") => s(Obj::None, LogoutForm, ALL, SEE),
-        ("GET", "/") => s(Obj::None, Empty, ALL, OK),
-        ("GET", "/enterprises") | ("GET", "/enterprises/export.xlsx") => s(Obj::None, Empty, ENT_READERS, OK),
-        ("GET", "/enterprises/{id}") => s(Enterprise, Empty, ENT_READERS, OK),
-        ("POST", "/enterprises/{id}/assign") => s(Enterprise, AssignForm, ASSIGNERS, SEE),
-        ("GET", "/officers") | ("GET", "/officers/export.xlsx") => s(Obj::None, Empty, OFF_READERS, OK),
-        ("GET", "/officers/{id}") => s(Officer, Empty, OFF_READERS, OK),
-        ("GET", "/assignments") => s(Obj::None, Empty, ASSIGNERS, OK),
-        ("POST", "/assignments/bulk") => s(District, BulkForm, ASSIGNERS, SEE),
-        ("GET", "/coverage") | ("GET", "/coverage/export.xlsx") => s(Obj::None, Empty, COVERAGE, OK),
-        ("GET", "/users") => s(Obj::None, Empty, USER_READERS, OK),
-        ("GET", "/admin/import") => s(Obj::None, Empty, ASSIGNERS, OK),
-        ("POST", "/admin/import") => s(Obj::None, ImportMultipart, ASSIGNERS, OK),
-        ("GET", "/audit") => s(Obj::None, Empty, AUDIT_READERS, OK),
-        ("POST", "/api/v1/auth/logout") => s(Obj::None, Empty, ALL, StatusCode::NO_CONTENT),
+        ("GET", "/healthz") => s(Obj::None, Empty, Public, OK),
+        ("GET", "/static/{file}") => s(Param("app.css"), Empty, Public, OK),
+        ("GET", "/login") => s(Obj::None, Empty, Public, OK),
+        ("POST", "/login") => s(Obj::None, LoginFormNoCsrf, Public, StatusCode::FORBIDDEN),
+        ("GET", "/lang/{lang}") => s(Param("en"), Empty, Public, SEE),
+        ("GET", "/api/v1/openapi.json") => s(Obj::None, Empty, Public, OK),
+        ("POST", "/api/v1/auth/login") => s(Obj::None, LoginJsonEmpty, Public, StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/logout") => s(Obj::None, LogoutForm, Signed, SEE),
+        ("GET", "/") => s(Obj::None, Empty, Signed, OK),
+        ("GET", "/enterprises") | ("GET", "/enterprises/export.xlsx") => {
+            s(Obj::None, Empty, Cap(C::EnterpriseRead), OK)
+        }
+        ("GET", "/enterprises/{id}") => s(Enterprise, Empty, Cap(C::EnterpriseRead), OK),
+        ("POST", "/enterprises/{id}/assign") => s(Enterprise, AssignForm, Cap(C::AssignmentManage), SEE),
+        ("GET", "/officers") | ("GET", "/officers/export.xlsx") => s(Obj::None, Empty, Cap(C::OfficerRead), OK),
+        ("GET", "/officers/{id}") => s(Officer, Empty, Cap(C::OfficerRead), OK),
+        ("GET", "/assignments") => s(Obj::None, Empty, Cap(C::AssignmentManage), OK),
+        ("POST", "/assignments/bulk") => s(District, BulkForm, Cap(C::AssignmentManage), SEE),
+        ("GET", "/coverage") | ("GET", "/coverage/export.xlsx") => s(Obj::None, Empty, Cap(C::CoverageRead), OK),
+        ("GET", "/users") => s(Obj::None, Empty, Cap(C::UserRead), OK),
+        ("GET", "/admin/import") => s(Obj::None, Empty, Cap(C::ImportRun), OK),
+        ("POST", "/admin/import") => s(Obj::None, ImportMultipart, Cap(C::ImportRun), OK),
+        ("GET", "/audit") => s(Obj::None, Empty, Cap(C::AuditRead), OK),
+        ("POST", "/api/v1/auth/logout") => s(Obj::None, Empty, Signed, StatusCode::NO_CONTENT),
         ("GET", "/api/v1/me") | ("GET", "/api/v1/regions") | ("GET", "/api/v1/departments") => {
-            s(Obj::None, Empty, ALL, OK)
+            s(Obj::None, Empty, Signed, OK)
         }
-        ("GET", "/api/v1/users") => s(Obj::None, Empty, USER_READERS, OK),
-        ("GET", "/api/v1/enterprises") => s(Obj::None, Empty, ENT_READERS, OK),
-        ("POST", "/api/v1/enterprises") => s(District, EnterpriseJson, ASSIGNERS, StatusCode::CREATED),
+        ("GET", "/api/v1/users") => s(Obj::None, Empty, Cap(C::UserRead), OK),
+        ("GET", "/api/v1/enterprises") => s(Obj::None, Empty, Cap(C::EnterpriseRead), OK),
+        ("POST", "/api/v1/enterprises") => s(District, EnterpriseJson, Cap(C::EnterpriseManage), StatusCode::CREATED),
         ("GET", "/api/v1/enterprises/{id}") | ("GET", "/api/v1/enterprises/{id}/assignments") => {
-            s(Enterprise, Empty, ENT_READERS, OK)
+            s(Enterprise, Empty, Cap(C::EnterpriseRead), OK)
         }
-        ("PUT", "/api/v1/enterprises/{id}/officer") => s(Enterprise, AssignJson, ASSIGNERS, OK),
-        ("POST", "/api/v1/districts/{id}/assign-unassigned") => s(District, Empty, ASSIGNERS, OK),
-        ("GET", "/api/v1/officers") => s(Obj::None, Empty, OFF_READERS, OK),
-        ("GET", "/api/v1/officers/{id}") => s(Officer, Empty, OFF_READERS, OK),
-        ("GET", "/api/v1/coverage") => s(Obj::None, Empty, COVERAGE, OK),
-        ("GET", "/api/v1/audit") => s(Obj::None, Empty, AUDIT_READERS, OK),
-        ("POST", "/api/v1/imports/{kind}") => s(Param("enterprises"), CsvHeaderOnly, ASSIGNERS, OK),
+        ("PUT", "/api/v1/enterprises/{id}/officer") => s(Enterprise, AssignJson, Cap(C::AssignmentManage), OK),
+        ("POST", "/api/v1/districts/{id}/assign-unassigned") => s(District, Empty, Cap(C::AssignmentManage), OK),
+        ("GET", "/api/v1/officers") => s(Obj::None, Empty, Cap(C::OfficerRead), OK),
+        ("GET", "/api/v1/officers/{id}") => s(Officer, Empty, Cap(C::OfficerRead), OK),
+        ("GET", "/api/v1/coverage") => s(Obj::None, Empty, Cap(C::CoverageRead), OK),
+        ("GET", "/api/v1/audit") => s(Obj::None, Empty, Cap(C::AuditRead), OK),
+        ("POST", "/api/v1/imports/{kind}") => s(Param("enterprises"), CsvHeaderOnly, Cap(C::ImportRun), OK),
         ("GET", "/demands") | ("GET", "/demands/export.xlsx") | ("GET", "/notifications") => {
-            s(Obj::None, Empty, ALL, OK)
+            s(Obj::None, Empty, Signed, OK)
         }
-        ("GET", "/demands/new") => s(Obj::None, Empty, SUBMITTERS, OK),
-        ("POST", "/demands") => s(Obj::None, DemandForm, SUBMITTERS, SEE),
-        ("GET", "/demands/{id}") => s(Obj::Demand, Empty, ALL, OK),
-        ("POST", "/demands/{id}/actions/{action}") => s(Obj::Demand, UrgeForm, URGERS, SEE),
-        ("POST", "/notifications/{id}/read") => s(Param("999999"), CsrfOnly, ALL, SEE),
-        ("POST", "/notifications/read-all") => s(Obj::None, CsrfOnly, ALL, SEE),
-        ("GET", "/api/v1/demands") | ("GET", "/api/v1/notifications") => s(Obj::None, Empty, ALL, OK),
-        ("POST", "/api/v1/demands") => s(Obj::None, DemandJson, SUBMITTERS, StatusCode::CREATED),
-        ("GET", "/api/v1/demands/{id}") => s(Obj::Demand, Empty, ALL, OK),
-        ("POST", "/api/v1/demands/{id}/actions/{action}") => s(Obj::Demand, UrgeJson, URGERS, OK),
+        ("GET", "/demands/new") => s(Obj::None, Empty, Cap(C::DemandSubmit), OK),
+        ("POST", "/demands") => s(Obj::None, DemandForm, Cap(C::DemandSubmit), SEE),
+        ("GET", "/demands/{id}") => s(Obj::Demand, Empty, Cap(C::DemandRead), OK),
+        ("POST", "/demands/{id}/actions/{action}") => s(Obj::Demand, UrgeForm, Act(Action::Urge), SEE),
+        ("POST", "/notifications/{id}/read") => s(Param("999999"), CsrfOnly, Cap(C::NotificationRead), SEE),
+        ("POST", "/notifications/read-all") => s(Obj::None, CsrfOnly, Cap(C::NotificationRead), SEE),
+        ("GET", "/api/v1/demands") | ("GET", "/api/v1/notifications") => s(Obj::None, Empty, Signed, OK),
+        ("POST", "/api/v1/demands") => s(Obj::None, DemandJson, Cap(C::DemandSubmit), StatusCode::CREATED),
+        ("GET", "/api/v1/demands/{id}") => s(Obj::Demand, Empty, Cap(C::DemandRead), OK),
+        ("POST", "/api/v1/demands/{id}/actions/{action}") => s(Obj::Demand, UrgeJson, Act(Action::Urge), OK),
         // Someone else's or an unknown notification is simply not found.
-        ("POST", "/api/v1/notifications/{id}/read") => s(Param("999999"), Empty, ALL, StatusCode::NOT_FOUND),
-        ("POST", "/api/v1/notifications/read-all") => s(Obj::None, Empty, ALL, OK),
+        ("POST", "/api/v1/notifications/{id}/read") => {
+            s(Param("999999"), Empty, Cap(C::NotificationRead), StatusCode::NOT_FOUND)
+        }
+        ("POST", "/api/v1/notifications/read-all") => s(Obj::None, Empty, Cap(C::NotificationRead), OK),
         // Catalogue and calendar: reference data for everyone; the city admin
         // changes it, a district admin sets their own district's lead department.
-        ("GET", "/admin/categories") => s(Obj::None, Empty, ASSIGNERS, OK),
-        ("POST", "/admin/categories/{code}/route") => s(Param("0101"), RouteForm, ASSIGNERS, SEE),
-        ("POST", "/admin/categories/{code}/limits") => s(Param("0101"), LimitsForm, CITY_ADMIN, SEE),
-        ("POST", "/admin/settings/review") => s(Obj::None, ReviewForm, CITY_ADMIN, SEE),
-        ("GET", "/admin/calendar") => s(Obj::None, Empty, CITY_ADMIN, OK),
-        ("POST", "/admin/calendar/days") => s(Obj::None, CalendarDayForm, CITY_ADMIN, SEE),
-        ("POST", "/admin/calendar/days/{date}/delete") => s(Param("2027-02-01"), CsrfOnly, CITY_ADMIN, SEE),
+        ("GET", "/admin/categories") => s(Obj::None, Empty, Cap(C::CategoryManage), OK),
+        ("POST", "/admin/categories/{code}/route") => s(Param("0101"), RouteForm, Cap(C::CategoryManage), SEE),
+        ("POST", "/admin/categories/{code}/limits") => {
+            s(Param("0101"), LimitsForm, CapAt(C::CategoryManage, Reach::All), SEE)
+        }
+        ("POST", "/admin/settings/review") => s(Obj::None, ReviewForm, CapAt(C::CategoryManage, Reach::All), SEE),
+        ("GET", "/admin/calendar") => s(Obj::None, Empty, Cap(C::CalendarManage), OK),
+        ("POST", "/admin/calendar/days") => s(Obj::None, CalendarDayForm, Cap(C::CalendarManage), SEE),
+        ("POST", "/admin/calendar/days/{date}/delete") => s(Param("2027-02-01"), CsrfOnly, Cap(C::CalendarManage), SEE),
         // Runs after /admin/calendar/days (route table order) has entered 2027-01-01.
-        ("POST", "/admin/calendar/years") => s(Obj::None, YearForm, CITY_ADMIN, SEE),
-        ("GET", "/api/v1/categories") => s(Obj::None, Empty, ALL, OK),
-        ("GET", "/api/v1/categories/{code}/suggestion") => s(Param("0101"), Empty, ALL, OK),
-        ("PUT", "/api/v1/categories/{code}/route") => s(Param("0101"), RouteJson, ASSIGNERS, OK),
-        ("PUT", "/api/v1/categories/{code}/limits") => s(Param("0101"), LimitsJson, CITY_ADMIN, OK),
-        ("GET", "/api/v1/calendar/{year}") => s(Param("2026"), Empty, ALL, OK),
-        ("POST", "/api/v1/calendar/days") => s(Obj::None, CalendarDayJson, CITY_ADMIN, StatusCode::CREATED),
+        ("POST", "/admin/calendar/years") => s(Obj::None, YearForm, Cap(C::CalendarManage), SEE),
+        ("GET", "/api/v1/categories") => s(Obj::None, Empty, Signed, OK),
+        ("GET", "/api/v1/categories/{code}/suggestion") => s(Param("0101"), Empty, Signed, OK),
+        ("PUT", "/api/v1/categories/{code}/route") => s(Param("0101"), RouteJson, Cap(C::CategoryManage), OK),
+        ("PUT", "/api/v1/categories/{code}/limits") => {
+            s(Param("0101"), LimitsJson, CapAt(C::CategoryManage, Reach::All), OK)
+        }
+        ("GET", "/api/v1/calendar/{year}") => s(Param("2026"), Empty, Signed, OK),
+        ("POST", "/api/v1/calendar/days") => s(Obj::None, CalendarDayJson, Cap(C::CalendarManage), StatusCode::CREATED),
         // Attachments: whoever reads the demand reads its files; parties upload.
-        ("POST", "/api/v1/demands/{id}/attachments") => s(Obj::Demand, Upload, PARTIES, StatusCode::CREATED),
-        ("GET", "/api/v1/demands/{id}/attachments") => s(Obj::Demand, Empty, ALL, OK),
-        ("POST", "/demands/{id}/attachments") => s(Obj::Demand, Upload, PARTIES, SEE),
-        ("GET", "/attachments/{id}") => s(Obj::Attachment, Empty, ALL, OK),
+        ("POST", "/api/v1/demands/{id}/attachments") => {
+            s(Obj::Demand, Upload, Cap(C::DemandAttach), StatusCode::CREATED)
+        }
+        ("GET", "/api/v1/demands/{id}/attachments") => s(Obj::Demand, Empty, Cap(C::DemandRead), OK),
+        ("POST", "/demands/{id}/attachments") => s(Obj::Demand, Upload, Cap(C::DemandAttach), SEE),
+        ("GET", "/attachments/{id}") => s(Obj::Attachment, Empty, Cap(C::DemandRead), OK),
         // Visits: officers record, edit and turn needs into demands; readers by scope.
-        ("GET", "/visits") | ("GET", "/visits/export.xlsx") => s(Obj::None, Empty, VISIT_READERS, OK),
-        ("GET", "/visits/new") => s(Obj::None, Empty, OFFICER, OK),
-        ("POST", "/visits") => s(Obj::None, VisitForm, OFFICER, SEE),
+        ("GET", "/visits") | ("GET", "/visits/export.xlsx") => s(Obj::None, Empty, Cap(C::VisitView), OK),
+        ("GET", "/visits/new") => s(Obj::None, Empty, Cap(C::VisitRecord), OK),
+        ("POST", "/visits") => s(Obj::None, VisitForm, Cap(C::VisitRecord), SEE),
         ("GET", "/visits/behind") | ("GET", "/visits/compliance") | ("GET", "/visits/compliance.xlsx") => {
-            s(Obj::None, Empty, VISIT_REPORTS, OK)
+            s(Obj::None, Empty, Cap(C::VisitRead), OK)
         }
-        ("POST", "/visits/rule") => s(Obj::None, VisitRuleForm, CITY_ADMIN, SEE),
-        ("GET", "/visits/campaigns") => s(Obj::None, Empty, CAMPAIGN_READERS, OK),
-        ("POST", "/visits/campaigns") => s(Obj::None, CampaignForm, ASSIGNERS, SEE),
-        ("GET", "/visits/campaigns/{id}") => s(Obj::Campaign, Empty, CAMPAIGN_READERS, OK),
-        ("GET", "/visits/{id}") => s(Obj::Visit, Empty, VISIT_READERS, OK),
-        ("POST", "/visits/{id}") => s(Obj::Visit, VisitEditForm, OFFICER, SEE),
-        ("GET", "/visits/{id}/edit") => s(Obj::Visit, Empty, OFFICER, OK),
-        ("POST", "/visits/{id}/demands") => s(Obj::Visit, NeedForm, OFFICER, SEE),
-        ("POST", "/api/v1/visits") => s(Obj::None, VisitJson, OFFICER, StatusCode::CREATED),
-        ("GET", "/api/v1/visits") => s(Obj::None, Empty, VISIT_READERS, OK),
+        ("POST", "/visits/rule") => s(Obj::None, VisitRuleForm, Cap(C::VisitRuleManage), SEE),
+        ("GET", "/visits/campaigns") => s(Obj::None, Empty, Cap(C::CampaignRead), OK),
+        ("POST", "/visits/campaigns") => s(Obj::None, CampaignForm, Cap(C::CampaignManage), SEE),
+        ("GET", "/visits/campaigns/{id}") => s(Obj::Campaign, Empty, Cap(C::CampaignRead), OK),
+        ("GET", "/visits/{id}") => s(Obj::Visit, Empty, Cap(C::VisitView), OK),
+        ("POST", "/visits/{id}") => s(Obj::Visit, VisitEditForm, Cap(C::VisitRecord), SEE),
+        ("GET", "/visits/{id}/edit") => s(Obj::Visit, Empty, Cap(C::VisitRecord), OK),
+        ("POST", "/visits/{id}/demands") => s(Obj::Visit, NeedForm, Cap(C::VisitRecord), SEE),
+        ("POST", "/api/v1/visits") => s(Obj::None, VisitJson, Cap(C::VisitRecord), StatusCode::CREATED),
+        ("GET", "/api/v1/visits") => s(Obj::None, Empty, Cap(C::VisitView), OK),
         ("GET", "/api/v1/visits/compliance") | ("GET", "/api/v1/visits/behind") => {
-            s(Obj::None, Empty, VISIT_REPORTS, OK)
+            s(Obj::None, Empty, Cap(C::VisitRead), OK)
         }
-        ("GET", "/api/v1/visits/{id}") => s(Obj::Visit, Empty, VISIT_READERS, OK),
-        ("PUT", "/api/v1/visits/{id}") => s(Obj::Visit, VisitEditJson, OFFICER, OK),
-        ("POST", "/api/v1/visits/{id}/demands") => s(Obj::Visit, NeedJson, OFFICER, StatusCode::CREATED),
+        ("GET", "/api/v1/visits/{id}") => s(Obj::Visit, Empty, Cap(C::VisitView), OK),
+        ("PUT", "/api/v1/visits/{id}") => s(Obj::Visit, VisitEditJson, Cap(C::VisitRecord), OK),
+        ("POST", "/api/v1/visits/{id}/demands") => s(Obj::Visit, NeedJson, Cap(C::VisitRecord), StatusCode::CREATED),
         // Photos of a visit: its author adds them; whoever reads the visit reads them.
-        ("POST", "/api/v1/visits/{id}/attachments") => s(Obj::Visit, Upload, OFFICER, StatusCode::CREATED),
-        ("GET", "/api/v1/visits/{id}/attachments") => s(Obj::Visit, Empty, VISIT_READERS, OK),
-        ("POST", "/visits/{id}/attachments") => s(Obj::Visit, Upload, OFFICER, SEE),
-        ("GET", "/api/v1/campaigns") => s(Obj::None, Empty, CAMPAIGN_READERS, OK),
-        ("POST", "/api/v1/campaigns") => s(Obj::None, CampaignJson, ASSIGNERS, StatusCode::CREATED),
-        ("GET", "/api/v1/campaigns/{id}/coverage") => s(Obj::Campaign, Empty, CAMPAIGN_READERS, OK),
+        ("POST", "/api/v1/visits/{id}/attachments") => s(Obj::Visit, Upload, Cap(C::VisitRecord), StatusCode::CREATED),
+        ("GET", "/api/v1/visits/{id}/attachments") => s(Obj::Visit, Empty, Cap(C::VisitView), OK),
+        ("POST", "/visits/{id}/attachments") => s(Obj::Visit, Upload, Cap(C::VisitRecord), SEE),
+        ("GET", "/api/v1/campaigns") => s(Obj::None, Empty, Cap(C::CampaignRead), OK),
+        ("POST", "/api/v1/campaigns") => s(Obj::None, CampaignJson, Cap(C::CampaignManage), StatusCode::CREATED),
+        ("GET", "/api/v1/campaigns/{id}/coverage") => s(Obj::Campaign, Empty, Cap(C::CampaignRead), OK),
         // The enterprise code: public landing and binding (an unknown token is 404 for everyone).
-        ("GET", "/c/{token}") => s(Obj::Code, Empty, PUBLIC, OK),
-        ("POST", "/c/{token}") => s(Param("0123456789abcdef0123456789abcdef"), CsrfOnly, PUBLIC, StatusCode::NOT_FOUND),
+        ("GET", "/c/{token}") => s(Obj::Code, Empty, Public, OK),
+        ("POST", "/c/{token}") => s(Param("0123456789abcdef0123456789abcdef"), CsrfOnly, Public, StatusCode::NOT_FOUND),
         ("POST", "/api/v1/codes/{token}/bind") => {
-            s(Param("0123456789abcdef0123456789abcdef"), LoginJsonEmpty, PUBLIC, StatusCode::NOT_FOUND)
+            s(Param("0123456789abcdef0123456789abcdef"), LoginJsonEmpty, Public, StatusCode::NOT_FOUND)
         }
-        ("GET", "/enterprises/{id}/poster") => s(Enterprise, Empty, CODE_MANAGERS, OK),
-        ("GET", "/districts/{id}/posters") | ("GET", "/districts/{id}/codes.zip") => s(District, Empty, ASSIGNERS, OK),
-        ("POST", "/enterprises/{id}/code/rotate") => s(Enterprise, CsrfOnly, CODE_MANAGERS, SEE),
-        ("POST", "/enterprises/{id}/binding-codes") => s(Enterprise, CsrfOnly, CODE_MANAGERS, OK),
-        ("POST", "/enterprises/{id}/users/remove") => s(Enterprise, RemoveForm, CODE_MANAGERS, StatusCode::NOT_FOUND),
+        ("GET", "/enterprises/{id}/poster") => s(Enterprise, Empty, Cap(C::EnterpriseCodeManage), OK),
+        ("GET", "/districts/{id}/posters") | ("GET", "/districts/{id}/codes.zip") => {
+            s(District, Empty, CapAt(C::EnterpriseCodeManage, Reach::Scope), OK)
+        }
+        ("POST", "/enterprises/{id}/code/rotate") => s(Enterprise, CsrfOnly, Cap(C::EnterpriseCodeManage), SEE),
+        ("POST", "/enterprises/{id}/binding-codes") => s(Enterprise, CsrfOnly, Cap(C::EnterpriseCodeManage), OK),
+        ("POST", "/enterprises/{id}/users/remove") => {
+            s(Enterprise, RemoveForm, Cap(C::EnterpriseCodeManage), StatusCode::NOT_FOUND)
+        }
         ("POST", "/bindings/{id}/decide") => {
-            s(Obj::Binding, DecideBadForm, CODE_MANAGERS, StatusCode::UNPROCESSABLE_ENTITY)
+            s(Obj::Binding, DecideBadForm, Cap(C::EnterpriseCodeManage), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        ("GET", "/my-officer") => s(Obj::None, Empty, ENTERPRISE_USER, OK),
+        ("GET", "/my-officer") => s(Obj::None, Empty, Cap(C::MyOfficerRead), OK),
         ("GET", "/api/v1/enterprises/{id}/code")
         | ("GET", "/api/v1/enterprises/{id}/code.svg")
         | ("GET", "/api/v1/enterprises/{id}/code.png")
-        | ("GET", "/api/v1/enterprises/{id}/bindings") => s(Enterprise, Empty, CODE_MANAGERS, OK),
-        ("POST", "/api/v1/enterprises/{id}/code/rotate") => s(Enterprise, Empty, CODE_MANAGERS, OK),
-        ("POST", "/api/v1/enterprises/{id}/binding-codes") => s(Enterprise, Empty, CODE_MANAGERS, StatusCode::CREATED),
+        | ("GET", "/api/v1/enterprises/{id}/bindings") => s(Enterprise, Empty, Cap(C::EnterpriseCodeManage), OK),
+        ("POST", "/api/v1/enterprises/{id}/code/rotate") => s(Enterprise, Empty, Cap(C::EnterpriseCodeManage), OK),
+        ("POST", "/api/v1/enterprises/{id}/binding-codes") => {
+            s(Enterprise, Empty, Cap(C::EnterpriseCodeManage), StatusCode::CREATED)
+        }
         ("POST", "/api/v1/bindings/{id}/decide") => {
-            s(Obj::Binding, DecideBadJson, CODE_MANAGERS, StatusCode::UNPROCESSABLE_ENTITY)
+            s(Obj::Binding, DecideBadJson, Cap(C::EnterpriseCodeManage), StatusCode::UNPROCESSABLE_ENTITY)
         }
         // Hot issues: coordinators and the city admin decide; a district admin and the auditor read.
         ("GET", "/hot-issues") | ("GET", "/api/v1/hot-issues") | ("GET", "/api/v1/hot-issues/settings") => {
-            s(Obj::None, Empty, HOT_READERS, OK)
+            s(Obj::None, Empty, Cap(C::HotIssueRead), OK)
         }
-        ("GET", "/hot-issues/{id}") | ("GET", "/api/v1/hot-issues/{id}") => s(Obj::HotIssue, Empty, HOT_READERS, OK),
-        ("POST", "/hot-issues/settings") => s(Obj::None, HotSettingsForm, CITY_ADMIN, SEE),
-        ("PUT", "/api/v1/hot-issues/settings") => s(Obj::None, HotSettingsJson, CITY_ADMIN, OK),
-        ("POST", "/hot-issues/{id}/actions/confirm") => s(Obj::HotIssue, CsrfOnly, HOT_DECIDERS, SEE),
-        ("POST", "/hot-issues/{id}/actions/dismiss") => s(Obj::HotIssue, HotReasonForm, HOT_DECIDERS, SEE),
-        ("POST", "/hot-issues/{id}/actions/merge") => s(Obj::HotIssueMerge, CsrfOnly, HOT_DECIDERS, SEE),
-        ("POST", "/api/v1/hot-issues/{id}/actions/confirm") => s(Obj::HotIssue, Empty, HOT_DECIDERS, OK),
-        ("POST", "/api/v1/hot-issues/{id}/actions/dismiss") => s(Obj::HotIssue, HotReasonJson, HOT_DECIDERS, OK),
-        ("POST", "/api/v1/hot-issues/{id}/actions/merge") => s(Obj::HotIssueMerge, Empty, HOT_DECIDERS, OK),
+        ("GET", "/hot-issues/{id}") | ("GET", "/api/v1/hot-issues/{id}") => {
+            s(Obj::HotIssue, Empty, Cap(C::HotIssueRead), OK)
+        }
+        ("POST", "/hot-issues/settings") => s(Obj::None, HotSettingsForm, Cap(C::HotIssueConfigure), SEE),
+        ("PUT", "/api/v1/hot-issues/settings") => s(Obj::None, HotSettingsJson, Cap(C::HotIssueConfigure), OK),
+        ("POST", "/hot-issues/{id}/actions/confirm") => s(Obj::HotIssue, CsrfOnly, Cap(C::HotIssueDecide), SEE),
+        ("POST", "/hot-issues/{id}/actions/dismiss") => s(Obj::HotIssue, HotReasonForm, Cap(C::HotIssueDecide), SEE),
+        ("POST", "/hot-issues/{id}/actions/merge") => s(Obj::HotIssueMerge, CsrfOnly, Cap(C::HotIssueDecide), SEE),
+        ("POST", "/api/v1/hot-issues/{id}/actions/confirm") => s(Obj::HotIssue, Empty, Cap(C::HotIssueDecide), OK),
+        ("POST", "/api/v1/hot-issues/{id}/actions/dismiss") => {
+            s(Obj::HotIssue, HotReasonJson, Cap(C::HotIssueDecide), OK)
+        }
+        ("POST", "/api/v1/hot-issues/{id}/actions/merge") => s(Obj::HotIssueMerge, Empty, Cap(C::HotIssueDecide), OK),
         // Metrics, dashboard, reports (issue 6).
-        ("GET", "/dashboard") => s(Obj::None, Empty, METRICS, OK),
+        ("GET", "/dashboard") => s(Obj::None, Empty, Cap(C::MetricsRead), OK),
         ("GET", "/api/v1/metrics/departments")
         | ("GET", "/api/v1/metrics/districts")
-        | ("GET", "/api/v1/metrics/dashboard") => s(Obj::None, Empty, METRICS, OK),
-        ("GET", "/api/v1/metrics/officers") => s(Obj::None, Empty, VISIT_REPORTS, OK),
+        | ("GET", "/api/v1/metrics/dashboard") => s(Obj::None, Empty, Cap(C::MetricsRead), OK),
+        ("GET", "/api/v1/metrics/officers") => s(Obj::None, Empty, Cap(C::VisitRead), OK),
         ("GET", "/reports/{kind}") | ("GET", "/reports/{kind}/export.xlsx") | ("GET", "/api/v1/reports/{kind}") => {
-            s(Obj::DistrictReport, Empty, COVERAGE, OK)
+            s(Obj::DistrictReport, Empty, Cap(C::CoverageRead), OK)
         }
-        ("GET", "/my-officer/rate") => s(Obj::None, Empty, ENT_USER, OK),
+        ("GET", "/my-officer/rate") => s(Obj::None, Empty, Cap(C::MyOfficerRead), OK),
         // A form without a score: the enterprise user gets the field error, nothing is recorded.
-        ("POST", "/my-officer/rate") => s(Obj::None, CsrfOnly, ENT_USER, StatusCode::UNPROCESSABLE_ENTITY),
-        ("POST", "/api/v1/officer-ratings") => s(Obj::None, LoginJsonEmpty, ENT_USER, StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/my-officer/rate") => s(Obj::None, CsrfOnly, Cap(C::MyOfficerRead), StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/api/v1/officer-ratings") => {
+            s(Obj::None, LoginJsonEmpty, Cap(C::MyOfficerRead), StatusCode::UNPROCESSABLE_ENTITY)
+        }
         _ => None,
     }
 }
@@ -545,7 +583,7 @@ fn build(
 async fn every_route_answers_every_role_as_documented() {
     let app = TestApp::new("sqlite").await;
     let mut sessions: HashMap<&str, (String, String)> = HashMap::new();
-    for u in ALL {
+    for &(u, _) in ALL {
         sessions.insert(u, app.page_session(u).await);
     }
     let post = |tok: String, path: String, body: serde_json::Value| {
@@ -648,7 +686,7 @@ async fn every_route_answers_every_role_as_documented() {
     for r in &routes {
         let Some(sp) = spec(r.method, r.path) else { continue };
         let is_api = r.path.starts_with("/api/");
-        let public = sp.allowed.is_empty();
+        let public = matches!(sp.who, Who::Public);
         // Anonymous.
         let (target, _) = objects(&t, "admin", sp.obj);
         let path = fill(r.path, &target);
@@ -666,13 +704,13 @@ async fn every_route_answers_every_role_as_documented() {
         if s != want_anon || !location_ok {
             failures.push(format!("anonymous {} {path}: got {s}, want {want_anon}", r.method));
         }
-        for u in ALL {
+        for &(u, role) in ALL {
             let mut auth = sessions[u].clone();
             if matches!(sp.body, Body_::LogoutForm) || r.path == "/api/v1/auth/logout" {
                 auth = t.app.page_session(u).await;
             }
             let (inside, outside) = objects(&t, u, sp.obj);
-            let allowed = public || sp.allowed.contains(u);
+            let allowed = sp.who.admits(role);
             let cases: Vec<(String, StatusCode)> = {
                 let mut v = vec![(inside, if allowed { sp.ok } else { StatusCode::FORBIDDEN })];
                 if let Some(o) = outside {
