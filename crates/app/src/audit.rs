@@ -47,6 +47,25 @@ impl App {
         AppError::Forbidden(format!("role {} may not {action}", actor.role.as_str()))
     }
 
+    /// Refuses (audited, 403) unless `actor`'s role has `capability` at
+    /// all. For adapters that must refuse before they read a request's body
+    /// (so a forbidden caller learns nothing from validation); the use case
+    /// decides again on the object itself.
+    pub async fn require(
+        &self,
+        actor: &Actor,
+        capability: zhuqi_domain::capability::Capability,
+        action: &str,
+        target: &str,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        if actor.may(capability) {
+            Ok(())
+        } else {
+            Err(self.deny(actor, action, target, meta).await)
+        }
+    }
+
     /// The audit log, newest first (city admin and auditor only).
     pub async fn audit_log(
         &self,

@@ -123,13 +123,6 @@ impl App {
         Ok(p)
     }
 
-    fn require_enterprise_reader(&self, actor: &Actor) -> Option<Scope> {
-        match actor.enterprise_scope() {
-            Scope::Nothing => None,
-            s => Some(s),
-        }
-    }
-
     /// Enterprises in scope. Roles that reach no enterprise directly get 403.
     pub async fn enterprises(
         &self,
@@ -138,7 +131,7 @@ impl App {
         page: Page,
         meta: &RequestMeta,
     ) -> Result<Paged<EnterpriseRow>> {
-        let Some(scope) = self.require_enterprise_reader(actor) else {
+        let Some(scope) = actor.enterprise_read_scope() else {
             return Err(self.deny(actor, "list_enterprises", "enterprises", meta).await);
         };
         let mut c = self.store.read().await?;
@@ -149,7 +142,7 @@ impl App {
 
     /// One enterprise; out of scope is "not found", so its existence does not leak.
     pub async fn enterprise(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<EnterpriseDetail> {
-        let Some(scope) = self.require_enterprise_reader(actor) else {
+        let Some(scope) = actor.enterprise_read_scope() else {
             return Err(self.deny(actor, "read_enterprise", &format!("enterprise:{id}"), meta).await);
         };
         let mut c = self.store.read().await?;
@@ -248,10 +241,9 @@ impl App {
         page: Page,
         meta: &RequestMeta,
     ) -> Result<Paged<OfficerRow>> {
-        let scope = actor.officer_scope();
-        if scope == OfficerScope::Nothing {
+        let Some(scope) = actor.officer_read_scope() else {
             return Err(self.deny(actor, "list_officers", "officers", meta).await);
-        }
+        };
         let mut c = self.store.read().await?;
         let mut p = zhuqi_store::users::officers(&mut c, scope, filter, page).await?;
         p.items = p.items.into_iter().map(|o| mask_officer(actor, o)).collect();
@@ -260,10 +252,9 @@ impl App {
 
     /// One officer with assignment history.
     pub async fn officer(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<OfficerDetail> {
-        let scope = actor.officer_scope();
-        if scope == OfficerScope::Nothing {
+        let Some(scope) = actor.officer_read_scope() else {
             return Err(self.deny(actor, "read_officer", &format!("officer:{id}"), meta).await);
-        }
+        };
         let mut c = self.store.read().await?;
         let o = zhuqi_store::users::officer(&mut c, scope, id)
             .await?

@@ -11,8 +11,7 @@ use crate::import::{ColSpec, ENTERPRISE_COLUMNS, OFFICER_COLUMNS};
 use crate::{App, AppError, RequestMeta, Result};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 use zhuqi_domain::enterprise::EnterpriseSize;
-use zhuqi_domain::role::OfficerScope;
-use zhuqi_domain::{Actor, Role, Scope};
+use zhuqi_domain::{Actor, Role};
 use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow};
 use zhuqi_store::users::{OfficerFilter, OfficerRow};
 use zhuqi_store::Page;
@@ -190,10 +189,9 @@ impl App {
         filter: &EnterpriseFilter,
         meta: &RequestMeta,
     ) -> Result<Vec<u8>> {
-        let scope = actor.enterprise_scope();
-        if scope == Scope::Nothing {
+        let Some(scope) = actor.enterprise_read_scope() else {
             return Err(self.deny(actor, "export", "enterprises", meta).await);
-        }
+        };
         let rows = {
             let mut c = self.store.read().await?;
             zhuqi_store::enterprises::all(&mut c, scope, filter).await?
@@ -222,10 +220,9 @@ impl App {
         filter: &OfficerFilter,
         meta: &RequestMeta,
     ) -> Result<Vec<u8>> {
-        let scope = actor.officer_scope();
-        if scope == OfficerScope::Nothing {
+        let Some(scope) = actor.officer_read_scope() else {
             return Err(self.deny(actor, "export", "officers", meta).await);
-        }
+        };
         let mut rows = Vec::new();
         {
             let mut c = self.store.read().await?;

@@ -2,7 +2,7 @@
 //! by scope, not only by role: the application layer turns an [`Actor`] into
 //! a [`Scope`] and every query is filtered by it.
 
-use crate::capability::{self, Capability};
+use crate::capability::{self, Capability, Reach};
 use serde::{Deserialize, Serialize};
 
 /// The eight roles. The string forms are part of the API.
@@ -151,6 +151,51 @@ impl Actor {
         }
     }
 
+    /// The enterprises this actor reads records of: its [`enterprise_scope`](Self::enterprise_scope)
+    /// when its role reads enterprise records at all, else `None` (403).
+    pub fn enterprise_read_scope(&self) -> Option<Scope> {
+        match self.enterprise_scope() {
+            Scope::Nothing => None,
+            _ if !self.may(Capability::EnterpriseRead) => None,
+            s => Some(s),
+        }
+    }
+
+    /// The officers this actor reads records of, else `None` (403).
+    pub fn officer_read_scope(&self) -> Option<OfficerScope> {
+        match self.officer_scope() {
+            OfficerScope::Nothing => None,
+            _ if !self.may(Capability::OfficerRead) => None,
+            s => Some(s),
+        }
+    }
+
+    /// Whether `capability` reaches this actor over more than one district:
+    /// city-wide, or a scope that is not one district (a coordinator
+    /// without a district, a department head's department). Pages offer a
+    /// district filter then.
+    pub fn spans_districts(&self, capability: Capability) -> bool {
+        match capability::reach(self.role, capability) {
+            Some(Reach::All) => true,
+            Some(Reach::Scope) => match self.role.required_scope() {
+                ScopeKind::District => false,
+                ScopeKind::OptionalDistrict => self.district_id.is_none(),
+                ScopeKind::None | ScopeKind::Department | ScopeKind::Enterprise => true,
+            },
+            Some(Reach::Own) | None => false,
+        }
+    }
+
+    /// The campaigns this actor reads: `Some(None)` city-wide, `Some(Some(d))`
+    /// the city-wide ones and district `d`'s, `None` none (403).
+    pub fn campaign_district(&self) -> Option<Option<i64>> {
+        match capability::reach(self.role, Capability::CampaignRead)? {
+            Reach::All => Some(None),
+            _ if self.enterprise_scope() == Scope::All => Some(None),
+            _ => self.district_id.map(Some),
+        }
+    }
+
     /// May this actor use `capability` at all (crate::capability)?
     pub fn may(&self, capability: Capability) -> bool {
         capability::may(self.role, capability)
@@ -204,6 +249,30 @@ pub enum OfficerScope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The campaigns read and the district filter of the visit pages, as
+    /// the app and the pages decided them by role before the capability table.
+    #[test]
+    fn campaign_and_district_reach_are_decided_as_before() {
+        for role in Role::ALL {
+            for district in [None, Some(7)] {
+                let a = actor(role, district, None, None);
+                let campaigns = match role {
+                    Role::CityAdmin | Role::Auditor => Some(None),
+                    Role::Coordinator => Some(district),
+                    Role::DistrictAdmin | Role::Officer if district.is_some() => Some(district),
+                    _ => None,
+                };
+                assert_eq!(a.campaign_district(), campaigns, "{role:?} {district:?}");
+                let spans = match role {
+                    Role::CityAdmin | Role::Auditor | Role::DeptHead => true,
+                    Role::Coordinator => district.is_none(),
+                    _ => false,
+                };
+                assert_eq!(a.spans_districts(Capability::VisitView), spans, "{role:?} {district:?}");
+            }
+        }
+    }
 
     fn actor(role: Role, d: Option<i64>, dept: Option<i64>, e: Option<i64>) -> Actor {
         Actor {

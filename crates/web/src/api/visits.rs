@@ -18,8 +18,9 @@ use zhuqi_app::visits::{
     VisitInput, VisitRow,
 };
 use zhuqi_app::AppError;
+use zhuqi_domain::capability::Capability;
 use zhuqi_domain::visit::{ProductionStatus, VisitMode, VisitRole, YearMonth};
-use zhuqi_domain::{FieldError, Role};
+use zhuqi_domain::FieldError;
 use zhuqi_store::demands::DemandRow;
 use zhuqi_store::{Page, Paged};
 
@@ -154,9 +155,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Json<VisitBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<VisitRow>), ApiError> {
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::VisitRecord, "record_visit", "visits", &ctx.meta).await?;
     let Json(body) = body?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     if let Some(id) = key.as_deref().and_then(|k| crate::pages::visits::recorded(&ctx.token, k)) {
@@ -224,9 +223,7 @@ pub async fn update(
     Path(id): Path<i64>,
     body: Result<Json<VisitBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<VisitRow> {
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::VisitRecord, "edit_visit", &format!("visit:{id}"), &ctx.meta).await?;
     let Json(body) = body?;
     // A visit's enterprise never changes: left out, it is the visit's own.
     let enterprise_id = match body.enterprise_id {
@@ -255,9 +252,8 @@ pub async fn to_demand(
     Path(id): Path<i64>,
     body: Result<Json<NeedBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<DemandRow>), ApiError> {
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "visit_need_to_demand", &format!("visit:{id}"), &ctx.meta).await.into());
-    }
+    let target = format!("visit:{id}");
+    st.app.require(&ctx.actor, Capability::VisitRecord, "visit_need_to_demand", &target, &ctx.meta).await?;
     let Json(body) = body?;
     let description = match body.description.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => d.to_string(),

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use zhuqi_app::enterprise_code::{BindInput, BindOutcome, CodeView, EnterpriseBindings, Landing, Poster};
 use zhuqi_app::rate_limit::RetryAfter;
 use zhuqi_app::AppError;
-use zhuqi_domain::Role;
+use zhuqi_domain::capability::Capability;
 use zhuqi_store::users::OfficerRow;
 
 /// The enterprise code part of the enterprise detail page.
@@ -348,9 +348,7 @@ struct MyOfficerPage {
 
 /// GET /my-officer — the enterprise user's officer and how to reach them.
 pub async fn my_officer(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    if ctx.actor.role != Role::EnterpriseUser {
-        return Err(AppError::Forbidden("only enterprise users have an officer".into()).into());
-    }
+    st.app.require(&ctx.actor, Capability::MyOfficerRead, "read_my_officer", "my_officer", &ctx.meta).await?;
     let list =
         st.app.officers(&ctx.actor, &Default::default(), zhuqi_store::Page::new(Some(1), Some(1)), &ctx.meta).await?;
     let page = MyOfficerPage {

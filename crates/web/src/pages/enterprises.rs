@@ -76,7 +76,7 @@ pub async fn list(
     let page = Page::new(q.page, Some(30));
     let res = st.app.enterprises(&ctx.actor, &q.filter(), page, &ctx.meta).await?;
     let districts = district_choices(&st, &ctx).await?;
-    let title = if ctx.actor.role == zhuqi_domain::Role::Officer { "my_enterprises" } else { "enterprises" };
+    let title = super::nav_label(ctx.actor.role, "enterprises", "enterprises");
     let query = q.query();
     let p = ListPage {
         c: chrome(&ctx, "enterprises", ctx.lang.t(title).to_string(), "enterprises"),

@@ -119,6 +119,13 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
         .collect()
 }
 
+/// The text key of `key`'s navigation entry for `role` (`my_enterprises`
+/// for an officer…), or `fallback` when the role has no such entry: the
+/// title of the page the entry leads to.
+pub fn nav_label(role: Role, key: &str, fallback: &'static str) -> &'static str {
+    nav_for(role).into_iter().find(|(k, _, _)| *k == key).map_or(fallback, |(_, _, label)| label)
+}
+
 /// The `data-nav` keys of the navigation a role sees, in page order
 /// (`GET /api/v1/me` answers them as `nav`).
 pub fn nav_keys(role: Role) -> Vec<&'static str> {

@@ -61,7 +61,7 @@ pub async fn list(
         ("district", q.district.clone().unwrap_or_default()),
         ("idle", q.idle.clone().unwrap_or_default()),
     ]);
-    let title = if ctx.actor.role == zhuqi_domain::Role::DeptHead { "sent_officers" } else { "officers" };
+    let title = super::nav_label(ctx.actor.role, "officers", "officers");
     let p = ListPage {
         c: chrome(&ctx, "officers", ctx.lang.t(title).to_string(), "officers"),
         q: q.q.clone().unwrap_or_default(),

@@ -34,7 +34,7 @@ use zhuqi_app::visits::{
     VisitFilter, VisitInput, VisitRow, VisitRuleUpdate,
 };
 use zhuqi_app::AppError;
-use zhuqi_domain::capability::{self, Capability, Relation};
+use zhuqi_domain::capability::{self, Capability, Reach, Relation};
 use zhuqi_domain::clock::{china_offset, display_cst, from_ms};
 use zhuqi_domain::visit::{ProductionStatus, VisitMode, VisitRole, YearMonth};
 use zhuqi_domain::{FieldError, Role};
@@ -189,13 +189,9 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Roles that see the whole city (and so pick a district in filters).
+/// Actors whose visits span districts (and so pick a district in filters).
 fn city_wide(ctx: &Ctx) -> bool {
-    match ctx.actor.role {
-        Role::CityAdmin | Role::Auditor | Role::DeptHead => true,
-        Role::Coordinator => ctx.actor.district_id.is_none(),
-        _ => false,
-    }
+    ctx.actor.spans_districts(Capability::VisitView)
 }
 
 /// Roles that read the monthly reports (behind, compliance).
@@ -203,20 +199,16 @@ fn reads_reports(role: Role) -> bool {
     capability::may(role, Capability::VisitRead)
 }
 
-/// Roles that see door-knock campaigns.
+/// Actors who see door-knock campaigns.
 fn reads_campaigns(ctx: &Ctx) -> bool {
-    match ctx.actor.role {
-        Role::CityAdmin | Role::Auditor | Role::Coordinator => true,
-        Role::DistrictAdmin | Role::Officer => ctx.actor.district_id.is_some(),
-        _ => false,
-    }
+    ctx.actor.campaign_district().is_some()
 }
 
 /// The links between the visit pages a role may use: (href, text key, test id).
 fn subnav(ctx: &Ctx) -> Vec<(&'static str, String, &'static str)> {
     let t = |k: &str| ctx.lang.t(k).to_string();
     let mut v = Vec::new();
-    if ctx.actor.role == Role::Officer {
+    if ctx.actor.may(Capability::VisitRecord) {
         v.push(("/visits", t("visits_today"), "sub-today"));
         v.push(("/visits?view=all", t("visits_history"), "sub-history"));
     } else {
@@ -313,7 +305,7 @@ pub async fn list(
     let filtered = [&lq.officer_id, &lq.enterprise_id, &lq.district_id, &lq.month, &lq.page]
         .iter()
         .any(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()));
-    if ctx.actor.role == Role::Officer && lq.view.is_none() && !filtered {
+    if ctx.actor.may(Capability::VisitRecord) && lq.view.is_none() && !filtered {
         return today(&st, &ctx).await.map(IntoResponse::into_response);
     }
     let lang = ctx.lang;
@@ -336,11 +328,11 @@ pub async fn list(
         Role::DistrictAdmin | Role::Coordinator => ctx.actor.district_id.or(f.district_id),
         _ => f.district_id,
     };
-    let pick_officers = matches!(
-        ctx.actor.role,
-        Role::CityAdmin | Role::Auditor | Role::Coordinator | Role::DistrictAdmin | Role::DeptHead
-    );
-    let officer_hint = pick_officers && officer_district.is_none() && ctx.actor.role != Role::DeptHead;
+    // Who keeps an officer directory picks an officer; a long one (beyond
+    // one's own sent officers) only once a district narrows it.
+    let officers_reach = capability::reach(ctx.actor.role, Capability::OfficerList);
+    let pick_officers = officers_reach.is_some();
+    let officer_hint = pick_officers && officer_district.is_none() && officers_reach != Some(Reach::Own);
     let officers: Vec<(i64, String)> = if pick_officers && !officer_hint {
         let filter = OfficerFilter { district_id: officer_district, ..Default::default() };
         st.app
@@ -365,7 +357,7 @@ pub async fn list(
         ("officer_id", f.officer_id.map(|v| v.to_string()).unwrap_or_default()),
         ("enterprise_id", f.enterprise_id.map(|v| v.to_string()).unwrap_or_default()),
     ]);
-    let title = if ctx.actor.role == Role::Officer { "visits_history" } else { "visits" };
+    let title = if ctx.actor.may(Capability::VisitRecord) { "visits_history" } else { "visits" };
     let p = ListPage {
         c: chrome(&ctx, "visits", lang.t(title).to_string(), "visits"),
         sub: subnav(&ctx),
@@ -684,9 +676,7 @@ pub async fn new_form(
     PageCtx(ctx): PageCtx,
     Query(q): Query<NewQuery>,
 ) -> Result<Html<String>, PageError> {
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "record_visit", "form", &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::VisitRecord, "record_visit", "form", &ctx.meta).await?;
     let enterprises = st.app.submittable_enterprises(&ctx.actor).await?;
     let wanted = parse_id("enterprise_id", &q.enterprise_id).ok().flatten();
     let v = FormValues {
@@ -703,9 +693,7 @@ pub async fn new_form(
 /// come with it: they are checked first (a refused photo records nothing),
 /// then stored with the visit.
 pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Request) -> Result<Response, PageError> {
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "record_visit", "visits", &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::VisitRecord, "record_visit", "visits", &ctx.meta).await?;
     let (pairs, photos) = read_form_with_files(&st, &ctx, req, "photos").await?;
     let v = FormValues::from_pairs(pairs);
     if let Some(id) = recorded(&ctx.token, &v.key) {
@@ -750,9 +738,8 @@ pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
 
 /// The visit an officer may edit now: theirs, within 24 hours (403 after).
 async fn editable_visit(st: &AppState, ctx: &Ctx, id: i64) -> Result<VisitDetail, PageError> {
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await.into());
-    }
+    let target = format!("visit:{id}");
+    st.app.require(&ctx.actor, Capability::VisitRecord, "edit_visit", &target, &ctx.meta).await?;
     let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
     if !d.editable {
         return Err(AppError::Forbidden(format!(
@@ -781,9 +768,8 @@ pub async fn update(
     f: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let ctx = f.ctx;
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "edit_visit", &format!("visit:{id}"), &ctx.meta).await.into());
-    }
+    let target = format!("visit:{id}");
+    st.app.require(&ctx.actor, Capability::VisitRecord, "edit_visit", &target, &ctx.meta).await?;
     let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
     let mut v = FormValues::from_pairs(f.form);
     v.enterprise_id = d.row.enterprise_id;
@@ -1044,9 +1030,8 @@ pub async fn to_demand(
 ) -> Result<Response, PageError> {
     let ctx = f.ctx;
     let b = f.form;
-    if ctx.actor.role != Role::Officer {
-        return Err(st.app.deny(&ctx.actor, "visit_need_to_demand", &format!("visit:{id}"), &ctx.meta).await.into());
-    }
+    let target = format!("visit:{id}");
+    st.app.require(&ctx.actor, Capability::VisitRecord, "visit_need_to_demand", &target, &ctx.meta).await?;
     match st.app.visit_need_to_demand(&ctx.actor, id, &b.category, &b.title, &b.description, &ctx.meta).await {
         Ok(demand) => Ok(see_other(&format!("/demands/{}", demand.id))),
         Err(e) => {
@@ -1331,9 +1316,7 @@ fn u32_field(field: &str, v: &str) -> Result<u32, AppError> {
 /// own minimum (`district_<id>`, empty: the city's).
 pub async fn set_rule(State(st): State<AppState>, f: CsrfForm<Vec<(String, String)>>) -> Result<Redirect, PageError> {
     let ctx = f.ctx;
-    if ctx.actor.role != Role::CityAdmin {
-        return Err(st.app.deny(&ctx.actor, "set_visit_rule", "setting:visit_rule", &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::VisitRuleManage, "set_visit_rule", "setting:visit_rule", &ctx.meta).await?;
     let form: HashMap<String, String> = f.form.into_iter().collect();
     let get = |k: &str| form.get(k).map_or("", String::as_str);
     let month = get("month").trim().to_string();
@@ -1447,7 +1430,7 @@ async fn campaigns_page(
         .collect();
     let can_create = ctx.actor.may_in_district(Capability::CampaignManage, None)
         || ctx.actor.may_in_district(Capability::CampaignManage, ctx.actor.district_id);
-    let districts = if ctx.actor.role == Role::CityAdmin {
+    let districts = if capability::reach(ctx.actor.role, Capability::CampaignManage) == Some(Reach::All) {
         st.app.districts().await?.into_iter().map(|d| (d.id, d.name)).collect()
     } else {
         Vec::new()
