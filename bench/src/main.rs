@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use writer::{Writer, WriterConfig};
 use zhuqi_app::{App, AppConfig};
+use zhuqi_demo::Demo;
 use zhuqi_domain::SystemClock;
 use zhuqi_store::batch::WriterStats;
 use zhuqi_store::{Engine, Store, StoreError};
@@ -288,7 +289,7 @@ async fn http(args: &Args, db: String) -> Result<Outcome> {
 
 async fn http_load(args: &Args, addr: SocketAddr, store: &Store) -> Result<Outcome> {
     let mut c = Http::new(addr);
-    let login = json!({"username": "officer0001", "password": zhuqi_app::demo::DEMO_PASSWORD});
+    let login = json!({"username": "officer0001", "password": zhuqi_demo::DEMO_PASSWORD});
     let (st, body) = c.send(Method::POST, "/api/v1/auth/login", None, None, Some(&login)).await?;
     if st != StatusCode::OK {
         bail!("sign-in as officer0001: {st} {}", String::from_utf8_lossy(&body));

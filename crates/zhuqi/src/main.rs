@@ -11,6 +11,7 @@ use std::io::Write;
 use std::sync::Arc;
 use zhuqi_app::import::ImportKind;
 use zhuqi_app::{App, RequestMeta};
+use zhuqi_demo::Demo;
 use zhuqi_domain::{Actor, Clock, FixedClock, OffsetClock, SystemClock};
 use zhuqi_store::Store;
 use zhuqi_web::{AppState, WebConfig};
@@ -311,7 +312,7 @@ async fn demo(
     }
     let accounts = app.demo_accounts().await?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\n演示账号 demo accounts (password for all: {}):", zhuqi_app::demo::DEMO_PASSWORD)?;
+    writeln!(out, "\n演示账号 demo accounts (password for all: {}):", zhuqi_demo::DEMO_PASSWORD)?;
     writeln!(out, "  {:<20} {:<16} scope", "username", "role")?;
     for a in &accounts {
         writeln!(out, "  {:<20} {:<16} {}", a.username, a.role.as_str(), a.scope)?;

@@ -8,6 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
 use zhuqi_app::demands::SubmitInput;
 use zhuqi_app::RequestMeta;
+use zhuqi_demo::Demo;
 use zhuqi_store::enterprises;
 
 fn meta() -> RequestMeta {
@@ -456,7 +457,7 @@ async fn the_demo_city_flags_the_logistics_wave_and_nothing_else() {
         planted.sort_unstable();
         let mut found: Vec<i64> = d.members.iter().map(|m| m.demand_id).collect();
         found.sort_unstable();
-        assert_eq!(planted.len(), zhuqi_app::demo_demands::WAVE_DEMANDS, "{e}");
+        assert_eq!(planted.len(), zhuqi_demo::WAVE_DEMANDS, "{e}");
         // Every planted demand is found. The only other members allowed are
         // ordinary 0102 demands of the same days describing the same symptom
         // (raw-material trucks that cannot enter the park: the demo's

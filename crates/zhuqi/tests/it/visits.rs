@@ -8,6 +8,7 @@ use crate::harness::{engines, TestApp};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use zhuqi_app::visits::{CampaignInput, VisitFilter, VisitInput, VisitMode, VisitRuleUpdate};
 use zhuqi_app::{Actor, AppError, RequestMeta};
+use zhuqi_demo::Demo;
 use zhuqi_domain::visit::{ProductionStatus, VisitRole};
 use zhuqi_domain::Clock;
 use zhuqi_store::Page;
