@@ -178,3 +178,13 @@ fn district_relation_is_in_scope_only_for_the_same_district() {
     assert_eq!(district_relation(None, Some(1)), Outside);
     assert_eq!(district_relation(Some(1), None), Outside);
 }
+
+/// Every capability name is documented for integrators (docs/api.md).
+#[test]
+fn every_capability_name_is_documented() {
+    let doc = include_str!("../../../docs/api.md");
+    for cap in Capability::ALL {
+        assert!(doc.contains(&format!("| `{}` |", cap.as_str())), "{} missing from docs/api.md", cap.as_str());
+        assert_eq!(Capability::parse(cap.as_str()), Some(cap));
+    }
+}
