@@ -26,22 +26,15 @@ impl App {
             Places::load(&mut c).await?
         };
         let total = data.len() * 2;
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen = FirstRows::default();
         let mut parsed = Vec::with_capacity(data.len());
         for (i, (row, cells)) in data.iter().enumerate() {
             tick(progress, i, total);
             let r = Cells { cols, cells, row: *row };
             let code = r.parsed(errs, "credit_code", CreditCode::parse).map(|c| c.as_str().to_string());
             if let Some(code) = &code {
-                if let Some(first) = seen.get(code) {
-                    r.err(
-                        errs,
-                        "credit_code",
-                        format!("与第{first}行重复：一家企业只能有一名当前服务员 (duplicate of row {first}: an enterprise has one current officer)"),
-                    );
-                } else {
-                    seen.insert(code.clone(), *row);
-                }
+                let why = ("一家企业只能有一名当前服务员", "an enterprise has one current officer");
+                seen.check(&r, errs, "credit_code", code, Some(why));
             }
             let officer = r.required(errs, "officer_username", 64);
             let reason = r.optional(errs, "reason", 500).unwrap_or_default();

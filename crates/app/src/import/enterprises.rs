@@ -33,18 +33,14 @@ impl App {
             Places::load(&mut c).await?
         };
         let total = data.len() * 2;
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen = FirstRows::default();
         let mut plans = Vec::with_capacity(data.len());
         for (i, (row, cells)) in data.iter().enumerate() {
             tick(progress, i, total);
             let r = Cells { cols, cells, row: *row };
             let code = r.parsed(errs, "credit_code", CreditCode::parse).map(|c| c.as_str().to_string());
             if let Some(code) = &code {
-                if let Some(first) = seen.get(code) {
-                    r.err(errs, "credit_code", format!("与第{first}行重复 (duplicate of row {first})"));
-                } else {
-                    seen.insert(code.clone(), *row);
-                }
+                seen.check(&r, errs, "credit_code", code, None);
             }
             let name = r.required(errs, "name", 200);
             let district_id = r.district(errs, &places, restrict);

@@ -29,7 +29,7 @@ impl App {
             (Places::load(&mut c).await?, load_departments(&mut c).await?)
         };
         let total = data.len() * 2;
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen = FirstRows::default();
         let mut plans = Vec::with_capacity(data.len());
         for (i, (row, cells)) in data.iter().enumerate() {
             tick(progress, i, total);
@@ -46,11 +46,7 @@ impl App {
                 ok
             });
             if let Some(u) = &username {
-                if let Some(first) = seen.get(u) {
-                    r.err(errs, "username", format!("与第{first}行重复 (duplicate of row {first})"));
-                } else {
-                    seen.insert(u.clone(), *row);
-                }
+                seen.check(&r, errs, "username", u, None);
             }
             let display_name = r.required(errs, "display_name", 64);
             let district_id = r.district(errs, &places, restrict);

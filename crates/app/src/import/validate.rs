@@ -83,6 +83,37 @@ impl Columns {
     }
 }
 
+/// The keys (credit codes, usernames) already met in a file, with the row
+/// each was first met on: a key may stand on one row only.
+#[derive(Default)]
+pub(super) struct FirstRows(std::collections::HashMap<String, usize>);
+
+impl FirstRows {
+    /// Records `key` for `r`'s row, or reports `r`'s column `field` as a
+    /// duplicate of the first row with `why` (`None`: the plain message).
+    pub(super) fn check(
+        &mut self,
+        r: &Cells<'_>,
+        errs: &mut Errors,
+        field: &str,
+        key: &str,
+        why: Option<(&str, &str)>,
+    ) {
+        match self.0.get(key) {
+            Some(first) => {
+                let msg = match why {
+                    Some((zh, en)) => format!("与第{first}行重复：{zh} (duplicate of row {first}: {en})"),
+                    None => format!("与第{first}行重复 (duplicate of row {first})"),
+                };
+                r.err(errs, field, msg);
+            }
+            None => {
+                self.0.insert(key.to_string(), r.row);
+            }
+        }
+    }
+}
+
 /// One data row being validated.
 pub(super) struct Cells<'a> {
     pub(super) cols: &'a Columns,
