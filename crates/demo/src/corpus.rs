@@ -13,10 +13,34 @@
 //! and check its counts.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use zhuqi_app::{AppError, Result};
 
 /// The records of a data file: its non-comment, non-blank lines split on
 /// tabs, each with exactly `columns` fields.
+/// A corpus parsed once on first use; a file that does not parse leaves an
+/// empty corpus and an error [`Loaded::check`] reports (the build refuses).
+pub(crate) struct Loaded<T: 'static> {
+    parsed: LazyLock<std::result::Result<T, String>>,
+    empty: LazyLock<T>,
+}
+
+impl<T: Default> Loaded<T> {
+    pub(crate) const fn new(load: fn() -> std::result::Result<T, String>) -> Self {
+        Self { parsed: LazyLock::new(load), empty: LazyLock::new(T::default) }
+    }
+
+    /// The corpus (empty if a file does not parse).
+    pub(crate) fn get(&'static self) -> &'static T {
+        self.parsed.as_ref().unwrap_or(&self.empty)
+    }
+
+    /// Fails when a file of the corpus does not parse.
+    pub(crate) fn check(&'static self) -> std::result::Result<(), String> {
+        self.parsed.as_ref().map(|_| ()).map_err(Clone::clone)
+    }
+}
+
 pub(crate) fn rows(
     file: &str,
     text: &'static str,

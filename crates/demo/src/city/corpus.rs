@@ -2,8 +2,7 @@
 //! quotas, industries and roads, the departments, and the character pools
 //! of personal and trade names.
 
-use crate::corpus::{number, rows, split_list};
-use std::sync::LazyLock;
+use crate::corpus::{number, rows, split_list, Loaded};
 
 const DISTRICTS_TSV: &str = include_str!("../../data/city_districts.tsv");
 const INDUSTRIES_TSV: &str = include_str!("../../data/city_industries.tsv");
@@ -70,17 +69,15 @@ pub(crate) const MOBILE_PREFIXES: [&str; 24] = [
     "180", "181", "182", "183", "187", "188", "189", "199",
 ];
 
-static CORPUS: LazyLock<std::result::Result<Corpus, String>> = LazyLock::new(load);
-static EMPTY: LazyLock<Corpus> = LazyLock::new(Corpus::default);
+static CORPUS: Loaded<Corpus> = Loaded::new(load);
 
 /// The corpus (empty if a file does not parse: [`check`] reports that).
 pub(crate) fn corpus() -> &'static Corpus {
-    CORPUS.as_ref().unwrap_or(&EMPTY)
+    CORPUS.get()
 }
 
-/// Fails when a file of the corpus does not parse.
 pub(crate) fn check() -> std::result::Result<(), String> {
-    CORPUS.as_ref().map(|_| ()).map_err(Clone::clone)
+    CORPUS.check()
 }
 
 fn load() -> std::result::Result<Corpus, String> {

@@ -3,8 +3,7 @@
 //! and every note, reason and comment the scripts write.
 
 use super::*;
-use crate::corpus::{lists, number, rows, split_list};
-use std::sync::LazyLock;
+use crate::corpus::{lists, number, rows, split_list, Loaded};
 
 const CATEGORIES_TSV: &str = include_str!("../../data/demand_categories.tsv");
 const CASES_TSV: &str = include_str!("../../data/demand_cases.tsv");
@@ -81,17 +80,15 @@ pub(crate) struct Corpus {
     pub(crate) name_prefixes: Vec<&'static str>,
 }
 
-static CORPUS: LazyLock<std::result::Result<Corpus, String>> = LazyLock::new(load);
-static EMPTY: LazyLock<Corpus> = LazyLock::new(Corpus::default);
+static CORPUS: Loaded<Corpus> = Loaded::new(load);
 
 /// The corpus (empty if a file does not parse: [`check`] reports that).
 pub(crate) fn corpus() -> &'static Corpus {
-    CORPUS.as_ref().unwrap_or(&EMPTY)
+    CORPUS.get()
 }
 
-/// Fails when a file of the corpus does not parse.
 pub(crate) fn check() -> std::result::Result<(), String> {
-    CORPUS.as_ref().map(|_| ()).map_err(Clone::clone)
+    CORPUS.check()
 }
 
 fn load() -> std::result::Result<Corpus, String> {

@@ -1,8 +1,7 @@
 //! What officers write on visits (`data/visit_texts.tsv`) and where the
 //! districts lie (`data/visit_centres.tsv`).
 
-use crate::corpus::{lists, number, rows};
-use std::sync::LazyLock;
+use crate::corpus::{lists, number, rows, Loaded};
 
 const TEXTS_TSV: &str = include_str!("../../data/visit_texts.tsv");
 const CENTRES_TSV: &str = include_str!("../../data/visit_centres.tsv");
@@ -23,17 +22,15 @@ pub(crate) struct Corpus {
     pub(crate) centres: Vec<(&'static str, f64, f64)>,
 }
 
-static CORPUS: LazyLock<std::result::Result<Corpus, String>> = LazyLock::new(load);
-static EMPTY: LazyLock<Corpus> = LazyLock::new(Corpus::default);
+static CORPUS: Loaded<Corpus> = Loaded::new(load);
 
 /// The corpus (empty if a file does not parse: [`check`] reports that).
 pub(crate) fn corpus() -> &'static Corpus {
-    CORPUS.as_ref().unwrap_or(&EMPTY)
+    CORPUS.get()
 }
 
-/// Fails when a file of the corpus does not parse.
 pub(crate) fn check() -> std::result::Result<(), String> {
-    CORPUS.as_ref().map(|_| ()).map_err(Clone::clone)
+    CORPUS.check()
 }
 
 fn load() -> std::result::Result<Corpus, String> {
