@@ -11,6 +11,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhuqi_app::directory::EnterpriseDetail;
+use zhuqi_domain::capability::Capability;
 use zhuqi_domain::clock::display_cst;
 use zhuqi_store::enterprises::{EnterpriseFilter, EnterpriseRow};
 use zhuqi_store::regions::Region;
@@ -58,11 +59,14 @@ struct ListPage {
     pager: Pager,
 }
 
-/// Districts the actor may filter by (all for city-wide roles, else their own).
+/// Districts the actor may filter by (all for actors whose reach spans
+/// districts, else their own).
 pub async fn district_choices(st: &AppState, ctx: &crate::ctx::Ctx) -> Result<Vec<Region>, PageError> {
     let all = st.app.districts().await?;
     Ok(match ctx.actor.district_id {
-        Some(d) if ctx.actor.role != zhuqi_domain::Role::CityAdmin => all.into_iter().filter(|r| r.id == d).collect(),
+        Some(d) if !ctx.actor.spans_districts(Capability::EnterpriseRead) => {
+            all.into_iter().filter(|r| r.id == d).collect()
+        }
         _ => all,
     })
 }
