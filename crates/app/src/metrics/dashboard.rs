@@ -1,5 +1,6 @@
 //! The dashboard (驾驶舱) of the actor's scope for the current month.
 
+use super::{to_figures, ymd, MetricsScope, Period};
 use crate::{App, RequestMeta, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
@@ -8,8 +9,6 @@ use zhuqi_domain::demand::Status;
 use zhuqi_domain::metrics::{self as m, Figures, N};
 use zhuqi_domain::Actor;
 use zhuqi_store::metrics::{self as store, GroupBy, SumFilter};
-
-use super::{to_figures, ymd, MetricsScope, Period};
 
 /// A bar of a chart / a row of a breakdown.
 #[derive(Debug, Clone, Serialize)]

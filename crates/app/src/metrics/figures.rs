@@ -1,5 +1,6 @@
 //! Department, district and officer figures over a period, scoped by role.
 
+use super::{to_figures, MetricsScope, Period};
 use crate::{App, RequestMeta, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -8,8 +9,6 @@ use zhuqi_domain::metrics::{self as m, Counters, Figures, N};
 use zhuqi_domain::role::OfficerScope;
 use zhuqi_domain::{Actor, Role};
 use zhuqi_store::metrics::{self as store, GroupBy};
-
-use super::{to_figures, MetricsScope, Period};
 
 /// Figures of one named unit.
 #[derive(Debug, Clone, Serialize)]

@@ -1,5 +1,6 @@
 //! The three reports (片区月报, 部门月报, 派出单位半年报) and their `.xlsx`.
 
+use super::{MetricsScope, NamedFigures, OfficerFigures, Period};
 use crate::{App, AppError, RequestMeta, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -8,8 +9,6 @@ use zhuqi_domain::metrics::Figures;
 use zhuqi_domain::role::OfficerScope;
 use zhuqi_domain::{Actor, FieldError};
 use zhuqi_store::metrics::{self as store, GroupBy};
-
-use super::{MetricsScope, NamedFigures, OfficerFigures, Period};
 
 /// The three reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

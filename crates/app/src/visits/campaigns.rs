@@ -1,15 +1,15 @@
 //! Door-knock campaigns (敲门走访) and their coverage per township.
 
+use super::rate;
 use crate::{App, AppError, RequestMeta, Result};
 use serde::{Deserialize, Serialize};
 use zhuqi_domain::capability::Capability;
 use zhuqi_domain::visit::Campaign;
 use zhuqi_domain::{Actor, FieldError, Role, Scope};
 use zhuqi_store::visits as store;
-
-use super::rate;
 use zhuqi_store::visits::CampaignRow;
 
+/// A new door-knock campaign. Dates are `YYYY-MM-DD` (China time, both included).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CampaignInput {
     pub name: String,

@@ -1,6 +1,7 @@
 //! Compliance with the visit rule: monthly reports, the "behind this month" list,
 //! the officer's "today" order, the series by month and the monthly reminders.
 
+use super::{rate, to_u32, Rules, MAX_SERIES_MONTHS};
 use crate::{App, RequestMeta, Result};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -9,8 +10,6 @@ use zhuqi_domain::visit::{self, VisitRule, YearMonth};
 use zhuqi_domain::{Actor, FieldError};
 use zhuqi_store::visits::{self as store, MonthCount, ServedRow};
 use zhuqi_store::Conn;
-
-use super::{rate, to_u32, Rules, MAX_SERIES_MONTHS};
 
 /// One district's compliance in a month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,8 +129,6 @@ pub struct ComplianceSeries {
     pub months: Vec<String>,
     pub districts: Vec<DistrictSeries>,
 }
-
-/// A new door-knock campaign. Dates are `YYYY-MM-DD` (China time, both included).
 
 /// Compliance of one month over the served rows: per enterprise, district
 /// and officer.

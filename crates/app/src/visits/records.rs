@@ -4,14 +4,13 @@ use crate::demands::SubmitInput;
 use crate::{App, AppError, RequestMeta, Result};
 use serde::Serialize;
 use zhuqi_domain::capability::{self, Capability, Relation};
+use zhuqi_domain::visit::VisitInput;
 use zhuqi_domain::visit::{self, VisitRole, YearMonth};
 use zhuqi_domain::{Actor, FieldError, Scope};
 use zhuqi_store::demands::DemandRow;
 use zhuqi_store::visits::{self as store, NewVisit, VisitScope};
-use zhuqi_store::{Conn, Page, Paged};
-
-use zhuqi_domain::visit::VisitInput;
 use zhuqi_store::visits::{VisitFilter, VisitRow};
+use zhuqi_store::{Conn, Page, Paged};
 
 /// One earlier version of an edited visit.
 #[derive(Debug, Clone, Serialize)]

@@ -1,5 +1,6 @@
 //! The monthly visit rule: city-wide, per-district minimums and the reminder day.
 
+use super::Rules;
 use crate::{App, RequestMeta, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -8,8 +9,6 @@ use zhuqi_domain::visit::{self, VisitRule};
 use zhuqi_domain::{Actor, FieldError};
 use zhuqi_store::visits as store;
 use zhuqi_store::Conn;
-
-use super::Rules;
 
 /// The visit rule as set: the city's rule, each district's override of the
 /// minimum, and the reminder day.
