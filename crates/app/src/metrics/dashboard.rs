@@ -1,6 +1,6 @@
 //! The dashboard (驾驶舱) of the actor's scope for the current month.
 
-use super::{to_figures, ymd, MetricsScope, Period};
+use super::{department_names, district_names, to_figures, ymd, MetricsScope, Period};
 use crate::{App, RequestMeta, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
@@ -116,10 +116,8 @@ impl App {
                 to_figures(&tot, &h, overdue_of(&|_, dist| dist == d))
             }
         };
-        let depts: HashMap<i64, String> =
-            zhuqi_store::departments::list(&mut c).await?.into_iter().map(|d| (d.id, d.name)).collect();
-        let districts: HashMap<i64, String> =
-            zhuqi_store::regions::by_level(&mut c, "district").await?.into_iter().map(|d| (d.id, d.name)).collect();
+        let depts = department_names(&mut c).await?;
+        let districts = district_names(&mut c).await?;
         let (title, base) = match scope {
             MetricsScope::City => ("全市 (city)".to_string(), String::new()),
             MetricsScope::District(d) => (districts.get(&d).cloned().unwrap_or_default(), format!("&district_id={d}")),

@@ -1,6 +1,6 @@
 //! Department, district and officer figures over a period, scoped by role.
 
-use super::{to_figures, MetricsScope, Period};
+use super::{department_names, district_names, named, to_figures, MetricsScope, Period};
 use crate::{App, RequestMeta, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -89,18 +89,9 @@ impl App {
         if scope == MetricsScope::City {
             f.district_id = district_id;
         }
-        let names: HashMap<i64, String> =
-            zhuqi_store::departments::list(&mut c).await?.into_iter().map(|d| (d.id, d.name)).collect();
-        let rows = self
-            .grouped(&mut c, &f, GroupBy::Department, &overdue)
-            .await?
-            .into_iter()
-            .map(|(k, figures)| {
-                let id: i64 = k.parse().unwrap_or(0);
-                let name = names.get(&id).cloned().unwrap_or_else(|| "未派单 (not dispatched)".to_string());
-                NamedFigures { id, name, figures }
-            })
-            .collect();
+        let names = department_names(&mut c).await?;
+        let rows =
+            named(self.grouped(&mut c, &f, GroupBy::Department, &overdue).await?, &names, "未派单 (not dispatched)");
         Ok(MetricsReport { from: period.from, to: period.to, scope, city, rows })
     }
 
@@ -113,17 +104,8 @@ impl App {
         let overdue = store::overdue_now(&mut c).await?;
         let city = self.total(&mut c, &period.filter(), &overdue).await?;
         let f = scope.narrow(period.filter());
-        let names: HashMap<i64, String> =
-            zhuqi_store::regions::by_level(&mut c, "district").await?.into_iter().map(|d| (d.id, d.name)).collect();
-        let rows = self
-            .grouped(&mut c, &f, GroupBy::District, &overdue)
-            .await?
-            .into_iter()
-            .map(|(k, figures)| {
-                let id: i64 = k.parse().unwrap_or(0);
-                NamedFigures { id, name: names.get(&id).cloned().unwrap_or_default(), figures }
-            })
-            .collect();
+        let names = district_names(&mut c).await?;
+        let rows = named(self.grouped(&mut c, &f, GroupBy::District, &overdue).await?, &names, "");
         Ok(MetricsReport { from: period.from, to: period.to, scope, city, rows })
     }
 

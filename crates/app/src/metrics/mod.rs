@@ -8,6 +8,7 @@
 use crate::{App, AppError, RequestMeta, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
+use std::collections::HashMap;
 use zhuqi_domain::calendar::{start_of_day_cst, WorkCalendar};
 use zhuqi_domain::demand::{DemandState, Event};
 use zhuqi_domain::metrics::{self as m, Counters, Figures, N};
@@ -186,6 +187,28 @@ impl MetricsScope {
 
 fn to_figures(v: &Counters, hist: &[(i64, i64)], overdue: i64) -> Figures {
     Figures::from_sums(v, hist, overdue)
+}
+
+/// Department names by id.
+async fn department_names(c: &mut Conn) -> Result<HashMap<i64, String>> {
+    Ok(zhuqi_store::departments::list(c).await?.into_iter().map(|d| (d.id, d.name)).collect())
+}
+
+/// District names by id.
+async fn district_names(c: &mut Conn) -> Result<HashMap<i64, String>> {
+    Ok(zhuqi_store::regions::by_level(c, "district").await?.into_iter().map(|d| (d.id, d.name)).collect())
+}
+
+/// Grouped figures (keyed by a department or district id, as
+/// [`App::grouped`] returns them) as named rows, in the same order; an id
+/// without a name (0: not yet dispatched) is called `unnamed`.
+fn named(rows: Vec<(String, Figures)>, names: &HashMap<i64, String>, unnamed: &str) -> Vec<NamedFigures> {
+    rows.into_iter()
+        .map(|(k, figures)| {
+            let id: i64 = k.parse().unwrap_or(0);
+            NamedFigures { id, name: names.get(&id).cloned().unwrap_or_else(|| unnamed.to_string()), figures }
+        })
+        .collect()
 }
 
 impl App {

@@ -1,10 +1,9 @@
 //! The three reports (片区月报, 部门月报, 派出单位半年报) and their `.xlsx`.
 
-use super::{MetricsScope, NamedFigures, OfficerFigures, Period};
+use super::{department_names, district_names, named, MetricsScope, NamedFigures, OfficerFigures, Period};
 use crate::{App, AppError, RequestMeta, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::HashMap;
 use zhuqi_domain::metrics::Figures;
 use zhuqi_domain::role::OfficerScope;
 use zhuqi_domain::{Actor, FieldError};
@@ -139,33 +138,12 @@ impl App {
         ];
         let rows = match kind {
             ReportKind::DistrictMonthly => {
-                let names: HashMap<i64, String> =
-                    zhuqi_store::departments::list(&mut c).await?.into_iter().map(|d| (d.id, d.name)).collect();
-                self.grouped(&mut c, &unit_filter, GroupBy::Department, &overdue)
-                    .await?
-                    .into_iter()
-                    .map(|(k, figures)| {
-                        let i: i64 = k.parse().unwrap_or(0);
-                        NamedFigures {
-                            id: i, name: names.get(&i).cloned().unwrap_or_else(|| "未派单".into()), figures
-                        }
-                    })
-                    .collect()
+                let names = department_names(&mut c).await?;
+                named(self.grouped(&mut c, &unit_filter, GroupBy::Department, &overdue).await?, &names, "未派单")
             }
             ReportKind::DepartmentMonthly => {
-                let names: HashMap<i64, String> = zhuqi_store::regions::by_level(&mut c, "district")
-                    .await?
-                    .into_iter()
-                    .map(|d| (d.id, d.name))
-                    .collect();
-                self.grouped(&mut c, &unit_filter, GroupBy::District, &overdue)
-                    .await?
-                    .into_iter()
-                    .map(|(k, figures)| {
-                        let i: i64 = k.parse().unwrap_or(0);
-                        NamedFigures { id: i, name: names.get(&i).cloned().unwrap_or_default(), figures }
-                    })
-                    .collect()
+                let names = district_names(&mut c).await?;
+                named(self.grouped(&mut c, &unit_filter, GroupBy::District, &overdue).await?, &names, "")
             }
             ReportKind::HomeUnitHalfYear => Vec::new(),
         };
