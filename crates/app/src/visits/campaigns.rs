@@ -3,9 +3,9 @@
 use super::rate;
 use crate::{App, AppError, RequestMeta, Result};
 use serde::{Deserialize, Serialize};
-use zhuqi_domain::capability::Capability;
+use zhuqi_domain::capability::{self, Capability, Reach};
 use zhuqi_domain::visit::Campaign;
-use zhuqi_domain::{Actor, FieldError, Role, Scope};
+use zhuqi_domain::{Actor, FieldError, Scope};
 use zhuqi_store::visits as store;
 use zhuqi_store::visits::CampaignRow;
 
@@ -98,11 +98,8 @@ impl App {
     /// The campaigns an actor sees: city-wide ones and those of their
     /// district (all for the city). Department roles and enterprise users: 403.
     pub async fn campaigns(&self, actor: &Actor, meta: &RequestMeta) -> Result<Vec<CampaignRow>> {
-        let district = match actor.role {
-            Role::CityAdmin | Role::Auditor => None,
-            Role::Coordinator => actor.district_id,
-            Role::DistrictAdmin | Role::Officer if actor.district_id.is_some() => actor.district_id,
-            _ => return Err(self.deny(actor, "list_campaigns", "campaigns", meta).await),
+        let Some(district) = actor.campaign_district() else {
+            return Err(self.deny(actor, "list_campaigns", "campaigns", meta).await);
         };
         let mut c = self.store.read().await?;
         Ok(store::campaigns(&mut c, district).await?)
@@ -113,16 +110,14 @@ impl App {
     /// got an on-site visit within it (404 for another district's campaign).
     pub async fn campaign_coverage(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<CampaignCoverage> {
         let scope = actor.enterprise_scope();
-        if scope == Scope::Nothing || !actor.may(Capability::VisitRead) {
+        if scope == Scope::Nothing || !actor.may(Capability::CampaignRead) {
             return Err(self.deny(actor, "read_campaign", &format!("campaign:{id}"), meta).await);
         }
         let mut c = self.store.read().await?;
         let campaign =
             store::campaign(&mut c, id).await?.ok_or_else(|| AppError::NotFound(format!("campaign {id}")))?;
-        let own_district = match actor.role {
-            Role::CityAdmin | Role::Auditor => None,
-            _ => actor.district_id,
-        };
+        let city_wide = capability::reach(actor.role, Capability::CampaignRead) == Some(Reach::All);
+        let own_district = if city_wide { None } else { actor.district_id };
         if let (Some(cd), Some(own)) = (campaign.district_id, own_district) {
             if cd != own {
                 return Err(AppError::NotFound(format!("campaign {id}")));
