@@ -31,6 +31,12 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod reconcile;
+mod status;
+
+pub use reconcile::{reconcile, Change, Stored};
+pub use status::{decide, Decision, HotStatus, Refused};
+
 const DAY_MS: i64 = 86_400_000;
 /// Default significance: the peak must have a chance of at most 10^-3 at the
 /// category's usual share (−log10 p ≥ 3.00, in hundredths).
@@ -467,162 +473,6 @@ fn group_of(docs: &[Doc], terms: &[Vec<String>], m: &[usize], in_window: usize) 
         last_at: m.iter().map(|&i| docs[i].submitted_at).max().unwrap_or_default(),
         key_terms,
     }
-}
-
-// ---------------------------------------------------------------------------
-// Status and decisions
-// ---------------------------------------------------------------------------
-
-/// Where a flagged hot issue stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HotStatus {
-    /// Found by detection, waiting for a coordinator.
-    Flagged,
-    /// A coordinator agrees it is one problem hitting many enterprises.
-    Confirmed,
-    /// Answered as one: the open members were merged into a lead demand.
-    Merged,
-    /// Not a hot issue (with a reason); new demands joining it raise it again.
-    Dismissed,
-}
-
-impl HotStatus {
-    pub const ALL: [HotStatus; 4] = [HotStatus::Flagged, HotStatus::Confirmed, HotStatus::Merged, HotStatus::Dismissed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HotStatus::Flagged => "flagged",
-            HotStatus::Confirmed => "confirmed",
-            HotStatus::Merged => "merged",
-            HotStatus::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<HotStatus> {
-        HotStatus::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            HotStatus::Flagged => "待研判",
-            HotStatus::Confirmed => "已确认",
-            HotStatus::Merged => "已并案",
-            HotStatus::Dismissed => "已排除",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            HotStatus::Flagged => "Flagged",
-            HotStatus::Confirmed => "Confirmed",
-            HotStatus::Merged => "Merged",
-            HotStatus::Dismissed => "Dismissed",
-        }
-    }
-}
-
-/// What a coordinator decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Confirm,
-    Merge,
-    Dismiss,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Confirm => "confirm",
-            Decision::Merge => "merge",
-            Decision::Dismiss => "dismiss",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Decision> {
-        [Decision::Confirm, Decision::Merge, Decision::Dismiss].into_iter().find(|d| d.as_str() == s)
-    }
-}
-
-/// A decision the status does not allow.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("热点问题已并案，不能再{action_zh} (a merged hot issue cannot be {action_en})")]
-pub struct Refused {
-    pub action_zh: &'static str,
-    pub action_en: &'static str,
-}
-
-/// The status after a decision: `Ok(None)` when the issue is already there
-/// (a repeated click changes nothing), `Err` when refused. Decisions may be
-/// revised (a dismissed issue can still be confirmed) until the issue is
-/// merged: merged demands cannot be un-merged. Merging again is allowed, to
-/// fold in demands that joined after the first merge.
-pub fn decide(status: HotStatus, d: Decision) -> Result<Option<HotStatus>, Refused> {
-    use HotStatus::*;
-    match (status, d) {
-        (Merged, Decision::Confirm) => Err(Refused { action_zh: "确认", action_en: "confirmed" }),
-        (Merged, Decision::Dismiss) => Err(Refused { action_zh: "排除", action_en: "dismissed" }),
-        (Merged, Decision::Merge) => Ok(Some(Merged)),
-        (Confirmed, Decision::Confirm) | (Dismissed, Decision::Dismiss) => Ok(None),
-        (_, Decision::Confirm) => Ok(Some(Confirmed)),
-        (_, Decision::Dismiss) => Ok(Some(Dismissed)),
-        (_, Decision::Merge) => Ok(Some(Merged)),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Matching fresh groups with stored issues
-// ---------------------------------------------------------------------------
-
-/// A stored hot issue as [`reconcile`] needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    pub id: i64,
-    pub status: HotStatus,
-    pub demand_ids: Vec<i64>,
-}
-
-/// What a detection run changes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    /// A new hot issue (index into the groups).
-    Flag { group: usize },
-    /// New demands join an existing issue. `reflag` when it was dismissed:
-    /// the dismissal covered the earlier demands only.
-    Extend { issue_id: i64, group: usize, new_demand_ids: Vec<i64>, reflag: bool },
-}
-
-/// Matches each group with the stored issue sharing a demand with it (the
-/// oldest when several do; groups of one run never share demands). Each demand belongs to at most one issue:
-/// demands already in some issue never move. A group whose demands are all
-/// known changes nothing, so a second run with the same data is a no-op and
-/// a dismissed issue stays dismissed.
-pub fn reconcile(groups: &[Group], stored: &[Stored]) -> Vec<Change> {
-    let mut owner: HashMap<i64, (i64, HotStatus)> = HashMap::new();
-    let mut sorted: Vec<&Stored> = stored.iter().collect();
-    sorted.sort_by_key(|s| s.id);
-    for s in sorted.iter().rev() {
-        for d in &s.demand_ids {
-            owner.insert(*d, (s.id, s.status));
-        }
-    }
-    let mut out = Vec::new();
-    for (gi, g) in groups.iter().enumerate() {
-        let fresh: Vec<i64> = g.demand_ids.iter().copied().filter(|d| !owner.contains_key(d)).collect();
-        let existing = g.demand_ids.iter().filter_map(|d| owner.get(d)).min_by_key(|(id, _)| *id).copied();
-        match existing {
-            None => out.push(Change::Flag { group: gi }),
-            Some(_) if fresh.is_empty() => {}
-            Some((issue_id, status)) => out.push(Change::Extend {
-                issue_id,
-                group: gi,
-                new_demand_ids: fresh,
-                reflag: status == HotStatus::Dismissed,
-            }),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

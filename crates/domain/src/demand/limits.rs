@@ -1,6 +1,6 @@
 //! Parsing a time-limit policy (办理时限) from what an admin entered.
 
-use super::types::TimeLimits;
+use super::state::TimeLimits;
 use crate::error::FieldError;
 
 impl TimeLimits {

@@ -27,12 +27,16 @@
 mod action_needs;
 mod command;
 mod event;
+mod gate;
 mod limits;
+mod projection;
 mod rules;
 mod standing;
+mod state;
 mod status_set;
 mod supervision;
 mod types;
+mod who;
 
 #[cfg(test)]
 mod tests;
@@ -40,10 +44,11 @@ mod tests;
 pub use action_needs::{ActionField, FieldKind};
 pub use command::{Action, Command, ACTIONS};
 pub use event::{Event, EventKind};
-pub use rules::{allowed_actions, apply, decide, DemandError};
+pub use gate::allowed_actions;
+pub use projection::apply;
+pub use rules::{decide, DemandError};
 pub use standing::role_may;
+pub use state::{DemandState, Escalation, ExtensionRequest, NewDemand, TimeLimits};
 pub use supervision::{active_deadline, close_deadline, colour, level_deadline, supervision_lapse};
-pub use types::{
-    Channel, Colour, DemandActor, DemandState, Escalation, ExtensionRequest, NewDemand, Rating, Status, TimeLimits,
-    Urgency, Who,
-};
+pub use types::{Channel, Colour, Rating, Status, Urgency};
+pub use who::{DemandActor, Who};

@@ -1,32 +1,13 @@
-//! The decision function, the projection, and who may do what.
-//!
-//! Every command passes three gates, in this order, before its input is
-//! validated: the state ([`Action::legal_in`], else
-//! [`DemandError::Illegal`]), the actor ([`DemandError::Forbidden`]), and the
-//! timing conditions of the state (an objection within the signing period, an
-//! extension requested before the deadline and none pending, a pending
-//! request to approve or refuse, the auto-close period run out, a warning
-//! level due and not yet raised — else [`DemandError::Invalid`]).
-//! [`allowed_actions`] is exactly the actions that pass the three gates.
-//!
-//! Who may act (role × relation to the demand):
-//! - coordinator (city-wide when it has no district, else only its
-//!   district's demands) and city admin: dispatch, transfer, approve / return
-//!   a reply, reject, merge, urge;
-//! - district admin (own district) and city admin: urge, supervise;
-//! - handler or head of the lead department: sign, object, add assisting
-//!   departments, interim reply, reply, request an extension, suspend,
-//!   resume; the head alone approves or refuses an extension;
-//! - the enterprise's users and its serving officer: rate, add information,
-//!   withdraw; the submitter may withdraw too;
-//! - the system: auto-close and escalate, which no user may do;
-//! - an auditor: nothing.
+//! The decision function: the events a command produces, or why it is
+//! refused (the gates it passes first are in `gate.rs`).
 
 use super::command::{Action, Command};
 use super::event::{Event, EventKind};
-use super::standing::permitted;
-use super::supervision::{close_deadline, date_of, last_day, level_deadline};
-use super::types::{check_len, Colour, DemandState, Escalation, ExtensionRequest, Status, Who};
+use super::gate::{gate, pending_escalation};
+use super::state::{check_len, DemandState};
+use super::supervision::{date_of, last_day, level_deadline};
+use super::types::Status;
+use super::who::Who;
 use crate::calendar::{WorkCalendar, WorkingDays, MAX_WORKING_DAYS};
 use crate::clock::from_ms;
 use crate::error::FieldError;
@@ -68,7 +49,7 @@ fn action_verb(name: &str) -> &'static str {
     Action::parse(name).map_or("act on", Action::verb_en)
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> DemandError {
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> DemandError {
     DemandError::Invalid(FieldError::new(field, message))
 }
 
@@ -99,8 +80,8 @@ pub const MAX_EXTENSION_DAYS: u32 = 30;
 
 /// A computed deadline, and whether it reached into a year without data.
 #[derive(Clone, Copy)]
-struct Deadline {
-    at: i64,
+pub(super) struct Deadline {
+    pub(super) at: i64,
     provisional: bool,
 }
 
@@ -116,7 +97,7 @@ impl Deadline {
 }
 
 /// `n` working days from the instant `from` (its day not counted).
-fn due(cal: &WorkCalendar, from: i64, n: u32, field: &str) -> Result<Deadline, DemandError> {
+pub(super) fn due(cal: &WorkCalendar, from: i64, n: u32, field: &str) -> Result<Deadline, DemandError> {
     let wd = WorkingDays::new(i64::from(n)).map_err(|e| invalid(field, e.message))?;
     let d = cal.due(from_ms(from), wd);
     Ok(Deadline { at: d.deadline.timestamp_millis(), provisional: d.provisional })
@@ -140,64 +121,6 @@ fn shift_opt(cal: &WorkCalendar, deadline: Option<i64>, days: i64) -> Option<Dea
 
 fn any_provisional(ds: &[Option<Deadline>]) -> bool {
     ds.iter().flatten().any(|d| d.provisional)
-}
-
-/// The levels the sweeper may still raise: due at `now`, not yet raised for
-/// their deadline.
-fn pending_escalation(state: &DemandState, level: Colour, now: i64, cal: &WorkCalendar) -> Option<i64> {
-    let deadline = level_deadline(state, level, now, cal)?;
-    let raised = state.escalations.iter().any(|e| e.level == level && e.deadline == deadline);
-    (!raised).then_some(deadline)
-}
-
-/// The three gates: state, actor, timing.
-fn gate(state: &DemandState, action: Action, who: &Who, now: i64, cal: &WorkCalendar) -> Result<(), DemandError> {
-    if !action.legal_in().contains(&state.status) {
-        return Err(DemandError::Illegal { status: state.status, action: action.as_str() });
-    }
-    if !permitted(state, action, who) {
-        return Err(DemandError::Forbidden { role: who.role(), action: action.as_str() });
-    }
-    match action {
-        Action::Object if state.sign_due.is_none_or(|d| now >= d) => Err(invalid(
-            "reason",
-            "派单异议须在派单后签收时限内（1 个工作日）提出 (an objection must be raised within the signing period after the dispatch)",
-        )),
-        Action::RequestExtension if state.extension.is_some() => {
-            Err(invalid("days", "已有待审批的延期申请 (an extension request is already pending)"))
-        }
-        Action::RequestExtension if close_deadline(state).is_none_or(|d| now >= d) => Err(invalid(
-            "days",
-            "已超过办理期限，延期须在期限届满前申请 (the deadline has passed; an extension must be requested before it)",
-        )),
-        Action::ApproveExtension | Action::RefuseExtension if state.extension.is_none() => {
-            Err(invalid("extension", "没有待审批的延期申请 (no extension request is pending)"))
-        }
-        Action::AutoClose => {
-            let Some(replied) = state.replied_at else {
-                return Err(invalid("replied_at", "尚未答复 (there is no reply yet)"));
-            };
-            let days = state.limits.auto_close_days;
-            if now < due(cal, replied, days, "auto_close_days")?.at {
-                return Err(invalid(
-                    "auto_close_days",
-                    format!(
-                        "答复后 {days} 个工作日内仍可评价 (the enterprise may still rate the reply: {days} working days after it)"
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        Action::Escalate
-            if ![Colour::Blue, Colour::Yellow, Colour::Red]
-                .into_iter()
-                .any(|l| pending_escalation(state, l, now, cal).is_some())
-                && super::supervision::supervision_lapse(state, now).is_none() =>
-        {
-            Err(invalid("level", "没有需要发出的预警 (no warning is due)"))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Decides the events of a command, or refuses it. Pure: the same inputs
@@ -426,152 +349,4 @@ fn departments(asked: &[i64], lead: i64, present: &[i64], field: &str) -> Result
         }
     }
     Ok(out)
-}
-
-/// Applies one event to the projection; `version` grows by one per event.
-/// Deterministic: it reads nothing but the state and the event.
-pub fn apply(state: &mut DemandState, event: &Event) {
-    state.version += 1;
-    let at = event.at;
-    let s = state;
-    match &event.kind {
-        EventKind::Submitted { channel, .. } => {
-            s.status = Status::Submitted;
-            s.channel = *channel;
-            s.submitted_at = at;
-            if let Some(by) = event.actor_id {
-                s.submitted_by = by;
-            }
-        }
-        EventKind::Dispatched { lead, assisting, sign_due, due_dispatch, provisional, .. } => {
-            s.status = Status::Dispatched;
-            s.lead_department_id = Some(*lead);
-            s.assisting_department_ids.clone_from(assisting);
-            s.first_dispatched_at.get_or_insert(at);
-            s.dispatched_at = Some(at);
-            s.sign_due = Some(*sign_due);
-            s.due_dispatch = Some(*due_dispatch);
-            s.provisional |= *provisional;
-        }
-        EventKind::Objected { .. } => {
-            s.status = Status::Submitted;
-            s.lead_department_id = None;
-            s.assisting_department_ids.clear();
-            s.sign_due = None;
-            s.extension = None;
-        }
-        EventKind::Transferred { to, sign_due, provisional, .. } => {
-            s.status = Status::Dispatched;
-            s.lead_department_id = Some(*to);
-            s.assisting_department_ids.retain(|d| d != to);
-            s.dispatched_at = Some(at);
-            s.sign_due = Some(*sign_due);
-            s.extension = None;
-            s.provisional |= *provisional;
-        }
-        EventKind::Signed { due_sign, interim_due, provisional } => {
-            s.status = Status::Handling;
-            s.signed_at = Some(at);
-            s.signed_by = event.actor_id;
-            s.due_sign = Some(*due_sign);
-            s.interim_due = Some(*interim_due);
-            s.provisional |= *provisional;
-        }
-        EventKind::AssistAdded { departments } => {
-            for d in departments {
-                if !s.assisting_department_ids.contains(d) {
-                    s.assisting_department_ids.push(*d);
-                }
-            }
-        }
-        EventKind::InterimReplied { .. } => {
-            s.interim_replied_at.get_or_insert(at);
-        }
-        EventKind::Replied { text, .. } => {
-            s.status = if s.review_required { Status::UnderReview } else { Status::Replied };
-            s.replied_at = Some(at);
-            s.reply_text = Some(text.clone());
-            s.extension = None;
-        }
-        EventKind::ReplyApproved => {
-            s.status = Status::Replied;
-            s.replied_at = Some(at);
-        }
-        EventKind::ReplyReturned { .. } => {
-            s.status = Status::Handling;
-            s.replied_at = None;
-        }
-        EventKind::Rated { rating, .. } => {
-            s.rating = Some(*rating);
-        }
-        EventKind::Reopened { callback_due, due_sign, provisional } => {
-            s.status = Status::Handling;
-            s.callback_due = Some(*callback_due);
-            s.due_sign = Some(*due_sign);
-            s.redo_count += 1;
-            s.reopened_at = Some(at);
-            s.provisional |= *provisional;
-        }
-        EventKind::Closed { .. } => {
-            s.status = Status::Closed;
-            s.closed_at = Some(at);
-        }
-        EventKind::ExtensionRequested { days, reason } => {
-            s.extension = Some(ExtensionRequest {
-                days: *days,
-                reason: reason.clone(),
-                requested_at: at,
-                requested_by: event.actor_id.unwrap_or_default(),
-            });
-        }
-        EventKind::ExtensionApproved { due_sign, due_dispatch, provisional, .. } => {
-            s.extension = None;
-            if due_sign.is_some() {
-                s.due_sign = *due_sign;
-            }
-            if due_dispatch.is_some() {
-                s.due_dispatch = *due_dispatch;
-            }
-            s.provisional |= *provisional;
-        }
-        EventKind::ExtensionRefused { .. } => {
-            s.extension = None;
-        }
-        EventKind::Suspended { .. } => {
-            s.status = Status::Suspended;
-            s.suspended_at = Some(at);
-        }
-        EventKind::Resumed { due_sign, due_dispatch, interim_due, provisional, .. } => {
-            s.status = Status::Handling;
-            s.suspended_at = None;
-            if due_sign.is_some() {
-                s.due_sign = *due_sign;
-            }
-            if due_dispatch.is_some() {
-                s.due_dispatch = *due_dispatch;
-            }
-            if interim_due.is_some() {
-                s.interim_due = *interim_due;
-            }
-            s.provisional |= *provisional;
-        }
-        EventKind::Withdrawn { .. } => s.status = Status::Withdrawn,
-        EventKind::Rejected { .. } => s.status = Status::Rejected,
-        EventKind::Merged { into } => {
-            s.status = Status::Merged;
-            s.merged_into = Some(*into);
-        }
-        EventKind::Supervised { due, .. } => s.supervision_due = Some(*due),
-        EventKind::Urged { .. } | EventKind::InfoAdded { .. } => {}
-        EventKind::Escalated { level, deadline } => {
-            s.escalations.push(Escalation { level: *level, deadline: *deadline });
-        }
-        EventKind::SupervisionLapsed { due } => s.supervision_lapsed = Some(*due),
-    }
-}
-
-/// The actions this actor may take now: every action whose state, actor and
-/// timing gates pass (input is not validated), in [`ACTIONS`](super::ACTIONS) order.
-pub fn allowed_actions(state: &DemandState, who: &Who, now: i64, cal: &WorkCalendar) -> Vec<Action> {
-    Action::ALL.into_iter().filter(|a| gate(state, *a, who, now, cal).is_ok()).collect()
 }

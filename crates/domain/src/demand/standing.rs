@@ -5,7 +5,8 @@
 //! that show or hide an action.
 
 use super::command::Action;
-use super::types::{DemandActor, DemandState, Who};
+use super::state::DemandState;
+use super::who::{DemandActor, Who};
 use crate::role::Role;
 
 /// How an actor stands towards one demand.

@@ -1,6 +1,7 @@
 //! Three-colour supervision (三色督办) and the deadline that matters now.
 
-use super::types::{Colour, DemandState, Status};
+use super::state::DemandState;
+use super::types::{Colour, Status};
 use crate::calendar::{start_of_day_cst, WorkCalendar};
 use crate::clock::{china_offset, from_ms};
 use chrono::NaiveDate;

@@ -38,20 +38,29 @@ where
     fn execute(self: Box<Self>, conn: &Connection, deferred: &mut Deferred) -> Executed {
         let Pending { f, reply } = *self;
         let result = f(conn, deferred);
-        let ok = result.is_ok();
-        let answer: Answer = Box::new(move |batch: Option<&StoreError>| {
-            let result = match (result, batch) {
-                (Ok(_), Some(e)) => Err(E::from(batch_error(e))),
-                (result, _) => result,
-            };
-            let _ = reply.send(result);
-        });
-        Executed { ok, answer }
+        Executed { ok: result.is_ok(), answer: held_answer(result, reply) }
     }
 
     fn refuse(self: Box<Self>, error: &StoreError) {
         let _ = self.reply.send(Err(E::from(batch_error(error))));
     }
+}
+
+/// The answer of a command that ran, held until its batch's fate is known:
+/// its own result, except that a success becomes the batch's error when the
+/// batch fails. The caller may have stopped waiting; the outcome stands anyway.
+pub fn held_answer<T, E>(result: std::result::Result<T, E>, reply: oneshot::Sender<std::result::Result<T, E>>) -> Answer
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    Box::new(move |batch: Option<&StoreError>| {
+        let result = match (result, batch) {
+            (Ok(_), Some(e)) => Err(E::from(batch_error(e))),
+            (result, _) => result,
+        };
+        let _ = reply.send(result);
+    })
 }
 
 fn exec(conn: &Connection, sql: &str) -> Result<()> {

@@ -55,6 +55,7 @@ mod wal;
 use crate::batch::{gone, Answer, Counters, WriterStats};
 use crate::metrics::AggDeltas;
 use crate::{Result, StoreError};
+pub use batch::held_answer;
 use batch::{run_batch, Pending, SyncCommand};
 use rusqlite::Connection;
 use sqlx::AnyPool;
@@ -183,14 +184,7 @@ impl SqliteWriter {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        if self.queue.send(Box::new(Pending { f, reply })).await.is_err() {
-            return Err(E::from(gone()));
-        }
-        match answer.await {
-            Ok(result) => result,
-            Err(_) => Err(E::from(gone())),
-        }
+        queue_and_wait(&self.queue, |reply| Box::new(Pending { f, reply })).await
     }
 
     pub fn stats(&self) -> WriterStats {
@@ -200,6 +194,27 @@ impl SqliteWriter {
     /// Commands waiting in the queue.
     pub fn queued(&self) -> usize {
         self.queue.max_capacity() - self.queue.capacity()
+    }
+}
+
+/// Queues the command `make(reply)`, built around its caller's answer
+/// channel, and waits for the answer; [`gone`] when the writer has stopped
+/// (the queue or the answer channel closed unanswered).
+pub async fn queue_and_wait<C, T, E>(
+    queue: &mpsc::Sender<Box<C>>,
+    make: impl FnOnce(oneshot::Sender<std::result::Result<T, E>>) -> Box<C>,
+) -> std::result::Result<T, E>
+where
+    C: ?Sized,
+    E: From<StoreError>,
+{
+    let (reply, answer) = oneshot::channel();
+    if queue.send(make(reply)).await.is_err() {
+        return Err(E::from(gone()));
+    }
+    match answer.await {
+        Ok(result) => result,
+        Err(_) => Err(E::from(gone())),
     }
 }
 
