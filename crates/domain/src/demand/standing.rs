@@ -97,7 +97,7 @@ pub(super) fn permitted(state: &DemandState, action: Action, who: &Who) -> bool 
 }
 
 /// Whether `role` may take `action` on some demand (in the best relation
-/// to it); whether it may on a given demand is [`permitted`] (through
+/// to it); whether it may on a given demand is `permitted` (through
 /// [`decide`](super::decide) and [`allowed_actions`](super::allowed_actions)).
 pub fn role_may(role: Role, action: Action) -> bool {
     Standing::best(role).grants(action)
