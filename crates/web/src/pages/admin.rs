@@ -13,7 +13,7 @@ use serde::Deserialize;
 use zhuqi_app::error::RowError;
 use zhuqi_app::import::ImportKind;
 use zhuqi_app::AppError;
-use zhuqi_domain::capability::{self, Capability};
+use zhuqi_domain::capability::Capability;
 use zhuqi_domain::clock::display_cst;
 use zhuqi_domain::Role;
 use zhuqi_store::audit::AuditEntry;
@@ -29,10 +29,7 @@ struct AssignmentsPage {
 
 /// GET /assignments — only admins who may assign.
 pub async fn assignments(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    if !ctx.actor.may(Capability::AssignmentManage) {
-        let e = st.app.deny(&ctx.actor, "manage_assignments", "assignments", &ctx.meta).await;
-        return Err(e.into());
-    }
+    st.app.require(&ctx.actor, Capability::AssignmentManage, "manage_assignments", "assignments", &ctx.meta).await?;
     let rows = st.app.coverage(&ctx.actor, &ctx.meta).await?;
     render(
         &ctx,
@@ -136,15 +133,9 @@ struct ImportPage {
     rows: Vec<RowError>,
 }
 
-fn may_import(role: Role) -> bool {
-    capability::may(role, Capability::ImportRun)
-}
-
 /// GET /admin/import
 pub async fn import_form(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Html<String>, PageError> {
-    if !may_import(ctx.actor.role) {
-        return Err(st.app.deny(&ctx.actor, "import", "form", &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::ImportRun, "import", "form", &ctx.meta).await?;
     let c = chrome(&ctx, "import", ctx.lang.t("import").into(), "import");
     render(&ctx, &ImportPage { c, kind: "enterprises".into(), result: None, error: None, rows: vec![] })
 }

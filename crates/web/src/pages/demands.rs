@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use zhuqi_app::demands::{DemandDetail, SubmitInput};
 use zhuqi_app::AppError;
-use zhuqi_domain::capability::{self, Capability};
+use zhuqi_domain::capability::Capability;
 use zhuqi_domain::clock::{display_cst, display_deadline};
 use zhuqi_domain::demand::{Action, Status};
 use zhuqi_domain::{CategoryCode, Role};
@@ -79,10 +79,6 @@ fn default_query(role: Role, mut q: DemandQuery) -> DemandQuery {
     q
 }
 
-fn can_submit(role: Role) -> bool {
-    capability::may(role, Capability::DemandSubmit)
-}
-
 /// GET /demands
 pub async fn list(
     State(st): State<AppState>,
@@ -141,7 +137,7 @@ pub async fn list(
         total: res.total,
         pager: Pager::new("/demands", &query, res.page, res.per_page, res.total),
         query,
-        can_submit: can_submit(ctx.actor.role),
+        can_submit: ctx.actor.may(Capability::DemandSubmit),
         q,
     };
     render(&ctx, &p)
@@ -191,9 +187,7 @@ async fn new_page(
     error: Option<String>,
     key: Option<String>,
 ) -> Result<Html<String>, PageError> {
-    if !can_submit(ctx.actor.role) {
-        return Err(st.app.deny(&ctx.actor, "submit_demand", "form", &ctx.meta).await.into());
-    }
+    st.app.require(&ctx.actor, Capability::DemandSubmit, "submit_demand", "form", &ctx.meta).await?;
     let enterprises = st.app.submittable_enterprises(&ctx.actor).await?;
     let cats = st.app.demand_categories().await?;
     let groups = category_groups(&cats);
