@@ -19,7 +19,8 @@ use crate::{App, AppError, RequestMeta, Result};
 use serde::Serialize;
 use zhuqi_domain::demand::{self, Command, DemandActor, DemandState, Status, Who};
 use zhuqi_domain::hot_issues::{self as rule, Change, Decision, Doc, HotStatus, Params, Stored};
-use zhuqi_domain::{Actor, Capability, FieldError, Role};
+use zhuqi_domain::capability::{self, Reach};
+use zhuqi_domain::{Actor, Capability, FieldError, Scope};
 use zhuqi_store::demands::DemandScope;
 use zhuqi_store::hot_issues::{self as store, Decided, EventRow, HotIssueRow, HotScope, MemberRow, MemberScope};
 use zhuqi_store::{catalogue, Page, Paged};
@@ -106,13 +107,17 @@ fn parse_setting(v: Option<String>, default: u32) -> u32 {
 }
 
 impl App {
-    /// The hot issues an actor may read.
+    /// The hot issues an actor may read: as far as `hot_issue.read` reaches
+    /// (city-wide, or the district of the actor's enterprise scope).
     pub fn hot_issue_scope(&self, actor: &Actor) -> HotScope {
-        match actor.role {
-            Role::CityAdmin | Role::Auditor => HotScope::All,
-            Role::Coordinator => actor.district_id.map_or(HotScope::All, HotScope::District),
-            Role::DistrictAdmin => actor.district_id.map_or(HotScope::Nothing, HotScope::District),
-            _ => HotScope::Nothing,
+        match capability::reach(actor.role, Capability::HotIssueRead) {
+            None => HotScope::Nothing,
+            Some(Reach::All) => HotScope::All,
+            Some(Reach::Scope | Reach::Own) => match actor.enterprise_scope() {
+                Scope::All => HotScope::All,
+                Scope::District(d) => HotScope::District(d),
+                Scope::Officer(_) | Scope::Enterprise(_) | Scope::Nothing => HotScope::Nothing,
+            },
         }
     }
 
