@@ -108,9 +108,10 @@ pub(crate) fn split_list(field: &'static str) -> Vec<&'static str> {
 
 /// Fails when a data file of the corpus does not parse.
 pub fn check() -> Result<()> {
-    crate::city::corpus::check()
-        .and(crate::demands::corpus::check())
-        .and(crate::visits::corpus::check())
+    crate::city::corpus::CORPUS
+        .check()
+        .and(crate::demands::corpus::CORPUS.check())
+        .and(crate::visits::corpus::CORPUS.check())
         .map_err(AppError::Internal)
 }
 

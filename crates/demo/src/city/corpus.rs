@@ -69,15 +69,10 @@ pub(crate) const MOBILE_PREFIXES: [&str; 24] = [
     "180", "181", "182", "183", "187", "188", "189", "199",
 ];
 
-static CORPUS: Loaded<Corpus> = Loaded::new(load);
+pub(crate) static CORPUS: Loaded<Corpus> = Loaded::new(load);
 
-/// The corpus (empty if a file does not parse: [`check`] reports that).
 pub(crate) fn corpus() -> &'static Corpus {
     CORPUS.get()
-}
-
-pub(crate) fn check() -> std::result::Result<(), String> {
-    CORPUS.check()
 }
 
 fn load() -> std::result::Result<Corpus, String> {

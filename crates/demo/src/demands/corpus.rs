@@ -80,15 +80,10 @@ pub(crate) struct Corpus {
     pub(crate) name_prefixes: Vec<&'static str>,
 }
 
-static CORPUS: Loaded<Corpus> = Loaded::new(load);
+pub(crate) static CORPUS: Loaded<Corpus> = Loaded::new(load);
 
-/// The corpus (empty if a file does not parse: [`check`] reports that).
 pub(crate) fn corpus() -> &'static Corpus {
     CORPUS.get()
-}
-
-pub(crate) fn check() -> std::result::Result<(), String> {
-    CORPUS.check()
 }
 
 fn load() -> std::result::Result<Corpus, String> {
