@@ -17,9 +17,9 @@
 
 use crate::{App, AppError, RequestMeta, Result};
 use serde::Serialize;
+use zhuqi_domain::capability::{self, Reach};
 use zhuqi_domain::demand::{self, Command, DemandActor, DemandState, Status, Who};
 use zhuqi_domain::hot_issues::{self as rule, Change, Decision, Doc, HotStatus, Params, Stored};
-use zhuqi_domain::capability::{self, Reach};
 use zhuqi_domain::{Actor, Capability, FieldError, Scope};
 use zhuqi_store::demands::DemandScope;
 use zhuqi_store::hot_issues::{self as store, Decided, EventRow, HotIssueRow, HotScope, MemberRow, MemberScope};

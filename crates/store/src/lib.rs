@@ -20,6 +20,7 @@ pub mod import_support;
 pub mod meta;
 pub mod metrics;
 pub mod regions;
+pub mod server_lock;
 pub mod sessions;
 mod sql;
 pub mod sqlite_writer;
@@ -59,6 +60,9 @@ pub enum StoreError {
     /// An error of the SQLite group-commit writer's own connection.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// The database is already being served by another process.
+    #[error("{0}")]
+    InUse(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -120,6 +124,8 @@ pub struct Store {
     sqlite_writer: Option<sqlite_writer::SqliteWriter>,
     /// PostgreSQL: the bulk group commit of new demands.
     pg_submitter: Option<submit::PgSubmitter>,
+    /// SQLite: the database file's path (see [`Store::claim_server`]).
+    sqlite_file: Option<String>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -180,7 +186,7 @@ impl Store {
                 }
                 let sqlite_writer =
                     Some(sqlite_writer::SqliteWriter::spawn(std::path::Path::new(&file), write.clone())?);
-                Ok(Self { read, write, engine, sqlite_writer, pg_submitter: None })
+                Ok(Self { read, write, engine, sqlite_writer, pg_submitter: None, sqlite_file: Some(file) })
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -190,7 +196,14 @@ impl Store {
                     .await?;
                 let pg_submitter =
                     Some(submit::PgSubmitter::spawn(pool.clone(), submit::PG_TASKS, submit::PG_MAX_BATCH));
-                Ok(Self { read: pool.clone(), write: pool, engine, sqlite_writer: None, pg_submitter })
+                Ok(Self {
+                    read: pool.clone(),
+                    write: pool,
+                    engine,
+                    sqlite_writer: None,
+                    pg_submitter,
+                    sqlite_file: None,
+                })
             }
         }
     }

@@ -36,7 +36,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the web pages and the JSON API (migrates the database first).
+    /// Serve the web pages and the JSON API (migrates the database first). On SQLite one server per
+    /// file: a second one on the same file is refused (lock file <db>.serve.lock).
     Serve,
     /// Build (once) and serve the 丽水 demo city. Defaults: --db ./zhuqi-demo.db --listen 127.0.0.1:8080.
     Demo {
@@ -234,6 +235,8 @@ fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 }
 
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
+    // One server per SQLite file: the jobs below must never run twice.
+    let _serving = app.store.claim_server()?;
     let state = AppState::new(app.clone(), WebConfig { secure_cookies: cfg.secure_cookies });
     let router = zhuqi_web::build_router(state);
     let listener =

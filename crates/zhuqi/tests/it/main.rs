@@ -22,6 +22,7 @@ mod metrics;
 mod registry;
 mod routes;
 mod schema_parity;
+mod serve_lock;
 mod store_suite;
 mod visits;
 mod visits_api;
