@@ -41,10 +41,7 @@ impl Store {
             .map_err(|e| StoreError::InUse(format!("cannot open the lock file {}: {e}", path.display())))?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(StoreError::InUse(format!(
-                "另一个 zhuqi serve 正在使用数据库 {db} (another zhuqi serve is already running on {db}: {} is locked)",
-                path.display()
-            ))),
+            Err(TryLockError::WouldBlock) => return Err(StoreError::InUse(in_use(db, &path))),
             Err(TryLockError::Error(e)) => {
                 return Err(StoreError::InUse(format!("cannot lock {}: {e}", path.display())));
             }
@@ -53,4 +50,10 @@ impl Store {
         let _ = file.set_len(0).and_then(|()| writeln!(file, "{}", std::process::id()));
         Ok(ServerLock { _file: Some(file), path: Some(path) })
     }
+}
+
+/// The refusal of a second server.
+fn in_use(db: &str, lock: &std::path::Path) -> String {
+    let lock = lock.display();
+    format!("另一个 zhuqi serve 正在使用数据库 {db} (another zhuqi serve is already running on {db}: {lock} is locked)")
 }
