@@ -36,11 +36,30 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
-        _ => "/".to_string(),
+/// Only a path on this site is followed after sign-in or a language switch
+/// (no open redirect). `next` is parsed the way the browser will parse the
+/// `Location` (the WHATWG URL rules: tabs and newlines dropped, `\` read as
+/// `/`, `//host` another host, control characters percent-encoded) against
+/// this site, and kept only when it stays here; what is kept is the parsed
+/// path, query and fragment, so the header is always valid.
+pub fn safe_next(next: Option<&str>) -> String {
+    const HOME: &str = "/";
+    let Some(next) = next.filter(|n| n.starts_with('/')) else { return HOME.into() };
+    let Ok(base) = url::Url::parse("http://zhuqi.invalid/") else { return HOME.into() };
+    match base.join(next) {
+        Ok(u) if u.origin() == base.origin() => {
+            let mut out = u.path().to_string();
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            if let Some(f) = u.fragment() {
+                out.push('#');
+                out.push_str(f);
+            }
+            out
+        }
+        _ => HOME.into(),
     }
 }
 
@@ -156,4 +175,40 @@ pub async fn switch_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>, S
         res.headers_mut().append(SET_COOKIE, v);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    /// What a browser would make of each `next` (WHATWG URL parsing): only
+    /// paths of this site survive, and they survive as valid header values.
+    #[test]
+    fn only_a_path_on_this_site_is_followed() {
+        for (next, want) in [
+            (None, "/"),
+            (Some("/enterprises"), "/enterprises"),
+            (Some("/demands?status=submitted&page=2"), "/demands?status=submitted&page=2"),
+            (Some("/visits/1#photos"), "/visits/1#photos"),
+            (Some("/a/../b"), "/b"),
+            // Another host, however it is written.
+            (Some("//evil.example/"), "/"),
+            (Some("/\\evil.example/"), "/"),
+            (Some("/\t/evil.example/"), "/"),
+            (Some("/\n/evil.example/"), "/"),
+            (Some("/\r\n/evil.example"), "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("evil.example"), "/"),
+            (Some("javascript:alert(1)"), "/"),
+            (Some(""), "/"),
+            // Control and non-ASCII characters are percent-encoded, never raw in a header.
+            (Some("/\u{1}"), "/"),
+            (Some("/a\u{1}b"), "/a%01b"),
+            (Some("/企业"), "/%E4%BC%81%E4%B8%9A"),
+        ] {
+            let got = safe_next(next);
+            assert_eq!(got, want, "{next:?}");
+            assert!(axum::http::HeaderValue::from_str(&got).is_ok(), "{next:?}");
+        }
+    }
 }

@@ -219,3 +219,34 @@ async fn me_answers_the_user_their_capabilities_and_the_navigation_their_pages_s
         }
     }
 }
+
+/// `next=` after a language switch or a sign-in never leaves the site,
+/// however the browser would read it, and a control character in it is no
+/// server error (was: `/%09/evil.example/` went off-site, `/%01` answered 500).
+#[tokio::test]
+async fn next_never_leads_off_site_nor_to_a_server_error() {
+    let t = TestApp::new("sqlite").await;
+    for (next, want) in [
+        ("/%09/evil.example/", "/"),
+        ("/%0A/evil.example/", "/"),
+        ("/%5Cevil.example/", "/"),
+        ("//evil.example", "/"),
+        ("https:%2F%2Fevil.example", "/"),
+        ("/%01", "/"),
+        ("/a%01b", "/a%01b"),
+        ("/demands%3Fstatus%3Dsubmitted", "/demands?status=submitted"),
+    ] {
+        let (s, h, _) = t.send(Request::get(format!("/lang/en?next={next}")).body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(h.get(header::LOCATION).unwrap(), want, "{next}");
+        let form = format!("_csrf=0123456789abcdef0123456789abcdef&username=admin&password=zhuqi-demo&next={next}");
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, "zhuqi_login_csrf=0123456789abcdef0123456789abcdef")
+            .body(Body::from(form))
+            .unwrap();
+        let (s, h, _) = t.send(req).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "login {next}");
+        assert_eq!(h.get(header::LOCATION).unwrap(), want, "login {next}");
+    }
+}
