@@ -63,7 +63,7 @@ fn build(sheet: &Sheet) -> Result<Vec<u8>> {
     let bold_percent = Format::new().set_bold().set_num_format("0.0%");
     for (i, (title, width)) in sheet.headers.iter().enumerate() {
         let c = col_num(i)?;
-        ws.write_string_with_format(0, c, *title, &header).map_err(xlsx_err)?;
+        crate::xlsx::write_text(ws, 0, c, *title, Some(&header)).map_err(xlsx_err)?;
         ws.set_column_width(c, *width).map_err(xlsx_err)?;
     }
     let last = sheet.rows.len();
@@ -73,8 +73,8 @@ fn build(sheet: &Sheet) -> Result<Vec<u8>> {
         for (j, cell) in cells.iter().enumerate() {
             let c = col_num(j)?;
             match (cell, strong) {
-                (Cell::Text(s), false) => ws.write_string(r, c, s),
-                (Cell::Text(s), true) => ws.write_string_with_format(r, c, s, &bold),
+                (Cell::Text(s), false) => crate::xlsx::write_text(ws, r, c, s, None),
+                (Cell::Text(s), true) => crate::xlsx::write_text(ws, r, c, s, Some(&bold)),
                 (Cell::Int(n), false) => ws.write_number(r, c, *n as f64),
                 (Cell::Int(n), true) => ws.write_number_with_format(r, c, *n as f64, &bold),
                 (Cell::Percent(Some(p)), false) => ws.write_number_with_format(r, c, *p, &percent),

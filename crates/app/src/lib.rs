@@ -24,6 +24,7 @@ pub mod search;
 pub mod visits;
 pub mod visits_export;
 pub mod webhook;
+pub mod xlsx;
 
 pub use config::AppConfig;
 pub use error::{AppError, Result};

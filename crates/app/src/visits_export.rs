@@ -25,7 +25,7 @@ fn row_of(i: usize) -> u32 {
 fn header(ws: &mut Worksheet, headers: &[(&str, f64)]) -> Result<()> {
     let bold = Format::new().set_bold();
     for (i, (h, width)) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, col(i), *h, &bold).map_err(xe)?;
+        crate::xlsx::write_text(ws, 0, col(i), *h, Some(&bold)).map_err(xe)?;
         ws.set_column_width(col(i), *width).map_err(xe)?;
     }
     ws.set_freeze_panes(1, 0).map_err(xe)?;
@@ -43,7 +43,7 @@ fn write_rows(ws: &mut Worksheet, rows: &[Vec<Cell>]) -> Result<()> {
         let r = row_of(i + 1);
         for (j, cell) in cells.iter().enumerate() {
             match cell {
-                Cell::Text(s) => ws.write_string(r, col(j), s).map_err(xe)?,
+                Cell::Text(s) => crate::xlsx::write_text(ws, r, col(j), s, None).map_err(xe)?,
                 Cell::Num(n) => ws.write_number(r, col(j), *n).map_err(xe)?,
             };
         }

@@ -38,7 +38,7 @@ impl App {
             let xe = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
             for (i, h) in headers.iter().enumerate() {
                 let col = u16::try_from(i).unwrap_or(0);
-                ws.write_string_with_format(0, col, *h, &bold).map_err(xe)?;
+                crate::xlsx::write_text(ws, 0, col, *h, Some(&bold)).map_err(xe)?;
                 ws.set_column_width(col, if i == 1 { 40 } else { 16 }).map_err(xe)?;
             }
             ws.set_freeze_panes(1, 0).map_err(xe)?;
@@ -62,7 +62,7 @@ impl App {
                     r.redo_count.to_string(),
                 ];
                 for (j, v) in cells.iter().enumerate() {
-                    ws.write_string(row, u16::try_from(j).unwrap_or(0), v).map_err(xe)?;
+                    crate::xlsx::write_text(ws, row, u16::try_from(j).unwrap_or(0), v, None).map_err(xe)?;
                 }
             }
             wb.save_to_buffer().map_err(xe)

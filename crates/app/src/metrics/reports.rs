@@ -256,8 +256,10 @@ fn report_workbook(r: &Report) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("指标").map_err(xe)?;
-    ws.write_string_with_format(0, 0, format!("{} {} {}", r.name, r.kind.label_zh(), r.period), &bold).map_err(xe)?;
-    ws.write_string(1, 0, format!("{} 至 {}（按受理日期统计，见 docs/metrics.md）", r.from, r.to)).map_err(xe)?;
+    crate::xlsx::write_text(ws, 0, 0, format!("{} {} {}", r.name, r.kind.label_zh(), r.period), Some(&bold))
+        .map_err(xe)?;
+    crate::xlsx::write_text(ws, 1, 0, format!("{} 至 {}（按受理日期统计，见 docs/metrics.md）", r.from, r.to), None)
+        .map_err(xe)?;
     let mut row = 3;
     let blank = Figures::default();
     let headers = figure_cells(&blank);
@@ -265,17 +267,17 @@ fn report_workbook(r: &Report) -> Result<Vec<u8>> {
         if list.is_empty() {
             continue;
         }
-        ws.write_string_with_format(r32(row), 0, title, &bold).map_err(xe)?;
+        crate::xlsx::write_text(ws, r32(row), 0, title, Some(&bold)).map_err(xe)?;
         row += 1;
-        ws.write_string_with_format(r32(row), 0, "单位", &bold).map_err(xe)?;
+        crate::xlsx::write_text(ws, r32(row), 0, "单位", Some(&bold)).map_err(xe)?;
         for (j, (h, _)) in headers.iter().enumerate() {
-            ws.write_string_with_format(r32(row), c16(j + 1), *h, &bold).map_err(xe)?;
+            crate::xlsx::write_text(ws, r32(row), c16(j + 1), *h, Some(&bold)).map_err(xe)?;
         }
         row += 1;
         for nf in list.iter() {
-            ws.write_string(r32(row), 0, &nf.name).map_err(xe)?;
+            crate::xlsx::write_text(ws, r32(row), 0, &nf.name, None).map_err(xe)?;
             for (j, (_, v)) in figure_cells(&nf.figures).iter().enumerate() {
-                ws.write_string(r32(row), c16(j + 1), v).map_err(xe)?;
+                crate::xlsx::write_text(ws, r32(row), c16(j + 1), v, None).map_err(xe)?;
             }
             row += 1;
         }
@@ -304,12 +306,12 @@ fn report_workbook(r: &Report) -> Result<Vec<u8>> {
             rating_satisfaction: None,
         };
         for (j, (h, _)) in officer_cells(&blank).iter().enumerate() {
-            ws.write_string_with_format(0, c16(j), *h, &bold).map_err(xe)?;
+            crate::xlsx::write_text(ws, 0, c16(j), *h, Some(&bold)).map_err(xe)?;
             ws.set_column_width(c16(j), 14).map_err(xe)?;
         }
         for (i, o) in r.officers.iter().enumerate() {
             for (j, (_, v)) in officer_cells(o).iter().enumerate() {
-                ws.write_string(r32(i + 1), c16(j), v).map_err(xe)?;
+                crate::xlsx::write_text(ws, r32(i + 1), c16(j), v, None).map_err(xe)?;
             }
         }
         ws.set_freeze_panes(1, 0).map_err(xe)?;

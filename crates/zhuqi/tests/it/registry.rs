@@ -175,3 +175,48 @@ async fn personal_data_is_masked_for_roles_that_do_not_need_it() {
         .await;
     assert_eq!(v["phone"], "13912345678", "{v}");
 }
+
+/// Excel formula injection: an enterprise registered with a formula for a
+/// name is exported as text behind an apostrophe, so Excel and WPS never
+/// evaluate it (the export read back with calamine, both engines).
+#[tokio::test]
+async fn formula_like_text_is_exported_so_that_excel_never_evaluates_it() {
+    use calamine::{Data, Reader, Xlsx};
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let tok = t.token("admin").await;
+        let evil = r#"=HYPERLINK("http://evil.example","点此查看")"#;
+        let (s, v) = t
+            .json(
+                Method::POST,
+                "/api/v1/enterprises",
+                Some(&tok),
+                Some(json!({"credit_code": credit_code(91), "name": evil, "district_id": t.ids.district_a,
+                    "industry_code": "C3443", "size": "below", "address": "+86 丽水", "contact_name": "@张三"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{e}: {v}");
+        let (page_tok, _) = t.page_session("admin").await;
+        let req = axum::http::Request::get("/enterprises/export.xlsx")
+            .header("cookie", format!("zhuqi_session={page_tok}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (s, _, bytes) = t.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let name = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&name).unwrap();
+        let formulas = book.worksheet_formula(&name).unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{e}: no cell is a formula");
+        let row = range
+            .rows()
+            .find(|r| r.iter().any(|c| matches!(c, Data::String(s) if s.contains("HYPERLINK"))))
+            .expect("the enterprise is exported");
+        let texts: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+        assert!(texts.contains(&format!("'{evil}")), "{e}: {texts:?}");
+        assert!(texts.contains(&"'+86 丽水".to_string()), "{e}: {texts:?}");
+        assert!(texts.contains(&"'@张三".to_string()), "{e}: {texts:?}");
+        // Nothing else changed: the credit code and the district read as they are.
+        assert!(texts.contains(&credit_code(91)), "{e}: {texts:?}");
+    }
+}
