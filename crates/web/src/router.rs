@@ -213,7 +213,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(axum::middleware::from_fn(ctx::request_id))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 
@@ -226,9 +226,26 @@ async fn not_found(anon: ctx::Anon) -> axum::response::Response {
     }
 }
 
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+/// Headers of every answer. Nothing is cached unless its handler says so
+/// (the embedded assets, an attachment's bytes): pages, API answers and
+/// exports carry personal data. Behind TLS (`secure_cookies`), browsers
+/// are told to use HTTPS only (HSTS).
+async fn security_headers(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if !h.contains_key(axum::http::header::CACHE_CONTROL) {
+        h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
+    if st.web.secure_cookies {
+        h.insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     for (k, v) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),

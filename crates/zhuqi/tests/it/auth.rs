@@ -250,3 +250,44 @@ async fn next_never_leads_off_site_nor_to_a_server_error() {
         assert_eq!(h.get(header::LOCATION).unwrap(), want, "login {next}");
     }
 }
+
+/// Pages, API answers and exports carry personal data: nothing is stored by
+/// the browser or a proxy unless the handler says so (the embedded assets).
+/// HSTS only behind TLS (secure cookies).
+#[tokio::test]
+async fn personal_data_is_never_cached_and_hsts_comes_with_secure_cookies() {
+    use tower::ServiceExt;
+    let t = TestApp::new("sqlite").await;
+    let tok = t.token("admin").await;
+    let (page_tok, _) = t.page_session("admin").await;
+    let get = |path: &str, auth: Option<String>| {
+        let mut r = Request::get(path);
+        if let Some(a) = auth {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {a}"));
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let page = |path: &str| {
+        Request::get(path).header(header::COOKIE, format!("zhuqi_session={page_tok}")).body(Body::empty()).unwrap()
+    };
+    for (what, req) in [
+        ("api", get("/api/v1/me", Some(tok.clone()))),
+        ("api list", get("/api/v1/enterprises", Some(tok.clone()))),
+        ("api error", get("/api/v1/enterprises/999999", Some(tok.clone()))),
+        ("page", page("/enterprises")),
+        ("export", page("/enterprises/export.xlsx")),
+        ("sign-in page", get("/login", None)),
+    ] {
+        let (s, h, _) = t.send(req).await;
+        assert!(s.is_success() || s.is_client_error(), "{what}: {s}");
+        assert_eq!(h.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("no-store"), "{what}");
+        assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "{what}: no HSTS over plain HTTP");
+    }
+    let (_, h, _) = t.send(get("/static/app.css", None)).await;
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=3600", "assets stay cacheable");
+
+    let tls =
+        zhuqi_web::build_router(zhuqi_web::AppState::new(t.app.clone(), zhuqi_web::WebConfig { secure_cookies: true }));
+    let res = tls.oneshot(get("/login", None)).await.unwrap();
+    assert_eq!(res.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000; includeSubDomains");
+}
