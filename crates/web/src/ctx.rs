@@ -159,8 +159,32 @@ where
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let st = AppState::from_ref(state);
-        Ok(ApiCtx(resolve(parts, &st).await?))
+        let ctx = resolve(parts, &st).await?;
+        if !parts.method.is_safe() && !same_site_proof(&parts.headers, &ctx.csrf) {
+            return Err(AppError::Forbidden(
+                "跨站请求被拒绝：请附带 X-CSRF-Token 或以 JSON 提交 (cross-site request refused: send X-CSRF-Token or a JSON body)".into(),
+            )
+            .into());
+        }
+        Ok(ApiCtx(ctx))
     }
+}
+
+/// Whether an API write cannot come from another site's form: it is
+/// authenticated by a bearer token (a cookie is sent by any site's form, a
+/// header is not), or it carries the session's CSRF token in
+/// `X-CSRF-Token`, or its body is JSON (a cross-site JSON request needs a
+/// CORS preflight this server never grants).
+fn same_site_proof(headers: &HeaderMap, csrf: &str) -> bool {
+    let bearer = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
+    let token =
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(|t| !csrf.is_empty() && t == csrf);
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    bearer || token || json
 }
 
 /// Extractor for pages: redirects to the sign-in page when not signed in.

@@ -291,3 +291,54 @@ async fn personal_data_is_never_cached_and_hsts_comes_with_secure_cookies() {
     let res = tls.oneshot(get("/login", None)).await.unwrap();
     assert_eq!(res.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000; includeSubDomains");
 }
+
+/// An API write authenticated by the session cookie alone could come from
+/// another site's form: it needs the session's CSRF token in `X-CSRF-Token`
+/// or a JSON body; refused, it changes nothing (was: a cross-site form post
+/// to `…/read-all`, `…/code/rotate`, `…/binding-codes` went through).
+#[tokio::test]
+async fn cookie_authenticated_api_writes_need_the_csrf_token_or_json() {
+    let t = TestApp::new("sqlite").await;
+    let (tok, csrf) = t.page_session("officer-a").await;
+    let rotate = format!("/api/v1/enterprises/{}/code/rotate", t.ids.ent_a1);
+    async fn code(t: &TestApp, tok: &str) -> serde_json::Value {
+        let path = format!("/api/v1/enterprises/{}/code", t.ids.ent_a1);
+        let req = Request::get(path).header(header::COOKIE, format!("zhuqi_session={tok}")).body(Body::empty());
+        let (s, _, body) = t.send(req.unwrap()).await;
+        assert_eq!(s, StatusCode::OK);
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()["token"].clone()
+    }
+    let before = code(&t, &tok).await;
+    for content_type in
+        [None, Some("application/x-www-form-urlencoded"), Some("text/plain"), Some("multipart/form-data")]
+    {
+        let mut req = Request::post(&rotate).header(header::COOKIE, format!("zhuqi_session={tok}"));
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let (s, _, body) = t.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{content_type:?}: {}", String::from_utf8_lossy(&body));
+        let wrong = Request::post(&rotate)
+            .header(header::COOKIE, format!("zhuqi_session={tok}"))
+            .header("x-csrf-token", "0".repeat(32))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(t.send(wrong).await.0, StatusCode::FORBIDDEN, "a wrong token");
+    }
+    assert_eq!(code(&t, &tok).await, before, "nothing was rotated");
+    let with_token = Request::post(&rotate)
+        .header(header::COOKIE, format!("zhuqi_session={tok}"))
+        .header("x-csrf-token", &csrf)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(with_token).await.0, StatusCode::OK);
+    let json = Request::post("/api/v1/notifications/read-all")
+        .header(header::COOKIE, format!("zhuqi_session={tok}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(json).await.0, StatusCode::OK);
+    let bearer = t.token("officer-a").await;
+    assert_eq!(t.json(Method::POST, "/api/v1/notifications/read-all", Some(&bearer), None).await.0, StatusCode::OK);
+    assert_ne!(code(&t, &tok).await, before, "the token-carrying request rotated it");
+}
