@@ -74,31 +74,7 @@ pub async fn read_upload(st: &AppState, req: Request) -> Result<(String, Vec<u8>
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if is_multipart {
         let mut mp = Multipart::from_request(req, st).await.map_err(|e| bad(e.body_text()))?;
-        loop {
-            let mut field = match mp.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => return Err(bad("请选择要上传的文件 (no multipart field named 'file')")),
-                Err(e) => return Err(bad(e.body_text())),
-            };
-            if field.name() != Some("file") {
-                continue;
-            }
-            let name = field.file_name().unwrap_or_default().to_string();
-            let mut bytes = Vec::new();
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        if bytes.len() + chunk.len() > max {
-                            return Err(too_large());
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    Err(e) => return Err(bad(e.body_text())),
-                }
-            }
-            return Ok((name, bytes));
-        }
+        return file_field(st, &mut mp).await;
     }
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
@@ -109,6 +85,38 @@ pub async fn read_upload(st: &AppState, req: Request) -> Result<(String, Vec<u8>
         Ok(b) => Ok((name, b.to_vec())),
         Err(e) if e.to_string().contains("length limit") => Err(too_large()),
         Err(e) => Err(bad(format!("上传中断 (the upload could not be read: {e})"))),
+    }
+}
+
+/// The multipart field `file` of a form (the fields before it skipped):
+/// its file name and bytes, within the per-file limit.
+pub async fn file_field(st: &AppState, mp: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let (max, _) = st.app.attachment_limits();
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    loop {
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err(bad("请选择要上传的文件 (no multipart field named 'file')")),
+            Err(e) => return Err(bad(e.body_text())),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > max {
+                        return Err(st.app.file_too_large(None));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(bad(e.body_text())),
+            }
+        }
+        return Ok((name, bytes));
     }
 }
 

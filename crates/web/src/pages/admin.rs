@@ -3,7 +3,7 @@
 
 use super::enterprises::xlsx_response;
 use super::{chrome, query_string, render, Chrome, Pager};
-use crate::ctx::{check_csrf_value, CsrfForm, PageCtx};
+use crate::ctx::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
@@ -140,20 +140,13 @@ pub async fn import_form(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> R
     render(&ctx, &ImportPage { c, kind: "enterprises".into(), result: None, error: None, rows: vec![] })
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfQuery {
-    #[serde(rename = "_csrf")]
-    pub csrf: Option<String>,
-}
-
-/// POST /admin/import (multipart: `kind`, `file`; CSRF token in the query).
+/// POST /admin/import (multipart: `_csrf` first, then `kind` and `file`).
 pub async fn import_submit(
     State(st): State<AppState>,
     PageCtx(ctx): PageCtx,
-    Query(q): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> Result<Html<String>, PageError> {
-    check_csrf_value(&ctx, q.csrf.as_deref())?;
+    super::form_files::check_multipart_csrf(&ctx, &mut mp).await?;
     let mut kind = String::from("enterprises");
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {

@@ -3,13 +3,13 @@
 //! which serves the bytes to pages and API clients alike (session cookie or
 //! bearer token) as the type detected on upload, never sniffed.
 
-use super::admin::CsrfQuery;
-use crate::api::attachments::read_upload;
-use crate::ctx::{check_csrf_value, urlencode, Ctx, PageCtx};
+use crate::api::attachments::file_field;
+use crate::ctx::{urlencode, Ctx, PageCtx};
 use crate::error::PageError;
 use crate::i18n::Lang;
+use crate::pages::form_files::check_multipart_csrf;
 use crate::AppState;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -102,17 +102,13 @@ pub async fn section(st: &AppState, ctx: &Ctx, demand_id: i64) -> Result<Section
 
 /// Uploads a page form's file to an owner, then back to the owner's page
 /// (`back`) with a message; a refused file is said there, nothing stored.
-async fn upload_to(
-    st: &AppState,
-    ctx: &Ctx,
-    owner: Owner,
-    csrf: Option<&str>,
-    req: Request,
-    back: &str,
-) -> Result<Redirect, PageError> {
-    check_csrf_value(ctx, csrf)?;
+async fn upload_to(st: &AppState, ctx: &Ctx, owner: Owner, req: Request, back: &str) -> Result<Redirect, PageError> {
+    let mut mp = Multipart::from_request(req, st)
+        .await
+        .map_err(|e| PageError::from(zhuqi_domain::FieldError::new("file", e.body_text())))?;
+    check_multipart_csrf(ctx, &mut mp).await?;
     st.app.may_attach_to(&ctx.actor, owner, &ctx.meta).await?;
-    let res = match read_upload(st, req).await {
+    let res = match file_field(st, &mut mp).await {
         Ok((name, bytes)) => st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await.map(|_| ()),
         Err(e) => Err(e),
     };
@@ -124,28 +120,26 @@ async fn upload_to(
     Ok(Redirect::to(&format!("{back}?msg={}", urlencode(&msg))))
 }
 
-/// POST /demands/{id}/attachments (multipart field `file`; CSRF token in
-/// the query) → back to the demand page with a message.
+/// POST /demands/{id}/attachments (multipart: `_csrf` first, then `file`)
+/// → back to the demand page with a message.
 pub async fn upload(
     State(st): State<AppState>,
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
-    Query(q): Query<CsrfQuery>,
     req: Request,
 ) -> Result<Redirect, PageError> {
-    upload_to(&st, &ctx, Owner::Demand(id), q.csrf.as_deref(), req, &format!("/demands/{id}")).await
+    upload_to(&st, &ctx, Owner::Demand(id), req, &format!("/demands/{id}")).await
 }
 
-/// POST /visits/{id}/attachments (multipart field `file`; CSRF token in
-/// the query) → back to the visit page with a message.
+/// POST /visits/{id}/attachments (multipart: `_csrf` first, then `file`)
+/// → back to the visit page with a message.
 pub async fn upload_to_visit(
     State(st): State<AppState>,
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
-    Query(q): Query<CsrfQuery>,
     req: Request,
 ) -> Result<Redirect, PageError> {
-    upload_to(&st, &ctx, Owner::Visit(id), q.csrf.as_deref(), req, &format!("/visits/{id}")).await
+    upload_to(&st, &ctx, Owner::Visit(id), req, &format!("/visits/{id}")).await
 }
 
 /// `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987).

@@ -11,13 +11,26 @@ use axum::extract::{FromRequest, Multipart, Request};
 use zhuqi_app::AppError;
 use zhuqi_domain::FieldError;
 
+/// The CSRF check of a multipart page form: its first field must be
+/// `_csrf` with the session's token (the token never rides in a URL, where
+/// logs, history and `Referer` would keep it). Checked before any file is
+/// read, so a forged post reads no upload.
+pub async fn check_multipart_csrf(ctx: &Ctx, mp: &mut Multipart) -> Result<(), PageError> {
+    let first = mp.next_field().await.map_err(|e| PageError::from(FieldError::new("_csrf", e.body_text())))?;
+    let sent = match first {
+        Some(f) if f.name() == Some("_csrf") => f.text().await.ok(),
+        _ => None,
+    };
+    check_csrf_value(ctx, sent.as_deref())
+}
+
 /// A file picked on a form: (file name, bytes), the bytes `None` when it is
 /// over the per-file limit (the rest of it was not kept).
 pub type Picked = (String, Option<Vec<u8>>);
 
 /// Reads a form: multipart (the fields, and the files of the input named
 /// `file_field`) or urlencoded (just the fields). Checks the CSRF token
-/// either way. Reading stops at the per-owner total plus room for fields.
+/// either way (multipart: the first field, see [`check_multipart_csrf`]). Reading stops at the per-owner total plus room for fields.
 pub async fn read_form_with_files(
     st: &AppState,
     ctx: &Ctx,
@@ -42,6 +55,7 @@ pub async fn read_form_with_files(
     let max_file = usize::try_from(max_file).unwrap_or(usize::MAX);
     let max_body = usize::try_from(max_total).unwrap_or(usize::MAX).saturating_add(2 * 1024 * 1024);
     let mut mp = Multipart::from_request(req, st).await.map_err(|e| bad(e.body_text()))?;
+    check_multipart_csrf(ctx, &mut mp).await?;
     let (mut pairs, mut files, mut read) = (Vec::new(), Vec::new(), 0usize);
     while let Some(mut field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
         let name = field.name().unwrap_or_default().to_string();
@@ -72,8 +86,6 @@ pub async fn read_form_with_files(
             None => pairs.push((name, String::from_utf8_lossy(&bytes).into_owned())),
         }
     }
-    let csrf = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
-    check_csrf_value(ctx, csrf)?;
     Ok((pairs, files))
 }
 

@@ -23,9 +23,21 @@ pub fn png() -> Vec<u8> {
 
 /// A multipart body with one `file` field: (content type, body).
 pub fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    multipart_form(None, file_name, bytes)
+}
+
+/// A page's upload form: the `_csrf` field first, then `file`.
+pub fn multipart_with_csrf(csrf: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    multipart_form(Some(csrf), file_name, bytes)
+}
+
+fn multipart_form(csrf: Option<&str>, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "zhuqiattachmentboundary";
+    let csrf = csrf.map_or(String::new(), |c| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{c}\r\n")
+    });
     let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        "{csrf}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
@@ -164,10 +176,10 @@ async fn a_png_is_listed_and_served_as_png_with_nosniff() {
         assert!(cd.starts_with("inline;"), "{cd}");
         assert!(cd.contains("filename*=UTF-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.png"), "{cd}");
 
-        // The page form (multipart, CSRF token in the query) goes back to the demand page.
+        // The page form (multipart, the CSRF token its first field) goes back to the demand page.
         let (tok, csrf) = t.page_session("handler-t").await;
-        let (ct, mp) = multipart("回复附件.png", &png_with(b"reply"));
-        let req = Request::post(format!("/demands/{id}/attachments?_csrf={csrf}"))
+        let (ct, mp) = multipart_with_csrf(&csrf, "回复附件.png", &png_with(b"reply"));
+        let req = Request::post(format!("/demands/{id}/attachments"))
             .header(header::COOKIE, format!("zhuqi_session={tok}"))
             .header(header::CONTENT_TYPE, ct.clone())
             .body(Body::from(mp.clone()))
@@ -175,14 +187,22 @@ async fn a_png_is_listed_and_served_as_png_with_nosniff() {
         let (s, h, _) = t.send(req).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{e}");
         assert!(h[header::LOCATION].to_str().unwrap().starts_with(&format!("/demands/{id}?msg=")));
-        // Without the CSRF token nothing is stored.
-        let req = Request::post(format!("/demands/{id}/attachments"))
-            .header(header::COOKIE, format!("zhuqi_session={tok}"))
-            .header(header::CONTENT_TYPE, ct)
-            .body(Body::from(mp))
-            .unwrap();
-        let (s, _, _) = t.send(req).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        // Without the CSRF token, with a wrong one, or with it only in the URL, nothing is stored.
+        let (ct, bare) = multipart("回复附件2.png", &png_with(b"reply2"));
+        let (_, wrong) = multipart_with_csrf(&"0".repeat(32), "回复附件2.png", &png_with(b"reply2"));
+        for (uri, body) in [
+            (format!("/demands/{id}/attachments"), bare.clone()),
+            (format!("/demands/{id}/attachments"), wrong),
+            (format!("/demands/{id}/attachments?_csrf={csrf}"), bare),
+        ] {
+            let req = Request::post(uri)
+                .header(header::COOKIE, format!("zhuqi_session={tok}"))
+                .header(header::CONTENT_TYPE, ct.clone())
+                .body(Body::from(body))
+                .unwrap();
+            let (s, _, _) = t.send(req).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        }
         assert_eq!(t.count("attachments").await, 2, "{e}");
 
         // The demand page lists both with links and offers the upload form; the cookie also downloads.
@@ -195,7 +215,9 @@ async fn a_png_is_listed_and_served_as_png_with_nosniff() {
         assert_eq!(s, StatusCode::OK);
         assert!(page.contains(&format!("href=\"/attachments/{aid}\"")), "{page}");
         assert!(page.contains("现场照片.png") && page.contains("回复附件.png"));
-        assert!(page.contains(&format!("action=\"/demands/{id}/attachments?_csrf={csrf}\"")));
+        // The token is a field of the form, never in its URL.
+        assert!(page.contains(&format!("action=\"/demands/{id}/attachments\"")), "{page}");
+        assert!(!page.contains(&format!("?_csrf={csrf}")), "no page puts the token in a URL");
         let req = Request::get(format!("/attachments/{aid}"))
             .header(header::COOKIE, format!("zhuqi_session={tok}"))
             .body(Body::empty())

@@ -76,7 +76,7 @@ enum Body_ {
     CalendarDayForm,
     CalendarDayJson,
     YearForm,
-    /// A small PNG: the raw body (API) or a multipart form with the CSRF token in the query (page).
+    /// A small PNG as a multipart form (page: the CSRF token its first field).
     Upload,
     /// A binding decision that is not approve/refuse: 422 once who and scope are checked.
     DecideBadForm,
@@ -460,9 +460,9 @@ fn build(
         Body_::ImportMultipart => {
             let boundary = "zhuqiboundary";
             let body = format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nenterprises\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.csv\"\r\nContent-Type: text/csv\r\n\r\n统一社会信用代码,企业名称,片区,行业代码,规模\r\n\r\n--{boundary}--\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nenterprises\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.csv\"\r\nContent-Type: text/csv\r\n\r\n统一社会信用代码,企业名称,片区,行业代码,规模\r\n\r\n--{boundary}--\r\n"
             );
-            b.uri(format!("/admin/import?_csrf={csrf}"))
+            b.uri("/admin/import")
                 .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
                 .body(Body::from(body))
                 .unwrap()
@@ -561,8 +561,12 @@ fn build(
             b.header("x-file-name", "photo.png").body(Body::from(crate::attachments::png())).unwrap()
         }
         Body_::Upload => {
-            let (ct, body) = crate::attachments::multipart("photo.png", &crate::attachments::png());
-            b.uri(format!("{path}?_csrf={csrf}")).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()
+            let (ct, body) = if path.starts_with("/api/") {
+                crate::attachments::multipart("photo.png", &crate::attachments::png())
+            } else {
+                crate::attachments::multipart_with_csrf(csrf, "photo.png", &crate::attachments::png())
+            };
+            b.header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()
         }
         Body_::DecideBadForm => form(b, format!("_csrf={csrf}&decision=maybe")),
         Body_::DecideBadJson => json(b, serde_json::json!({"decision": "maybe"})),
