@@ -13,6 +13,9 @@ use sha2::{Digest, Sha256};
 use zhuqi_domain::{Actor, Role};
 use zhuqi_store::sessions::{self, SessionRow};
 
+/// The audit log's target for a sign-in with an unknown account name.
+pub const UNKNOWN_ACCOUNT: &str = "(unknown account)";
+
 /// A fresh session as handed to the client.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -147,7 +150,8 @@ pub(crate) async fn actor_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<
 
 impl App {
     /// Checks a username and password; on success opens a new session.
-    /// Failed attempts count towards the lockout; every outcome is audited.
+    /// Failed attempts count towards the lockout; every outcome is audited
+    /// (an unknown account as [`UNKNOWN_ACCOUNT`], never what was typed).
     pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> Result<NewSession> {
         let username = username.trim();
         let now = self.now_ms();
@@ -164,7 +168,9 @@ impl App {
         };
         let Some(creds) = creds else {
             let _ = verify_password(password, &dummy_hash().await).await;
-            self.audit(None, "login", username, "failure", "unknown user", meta).await;
+            // What was typed is not kept: for an unknown account it may be a
+            // password typed into the wrong field.
+            self.audit(None, "login", UNKNOWN_ACCOUNT, "failure", "unknown user", meta).await;
             return Err(AppError::BadCredentials);
         };
         if let Some(until) = creds.locked_until.filter(|u| *u > now) {

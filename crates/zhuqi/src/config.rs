@@ -76,6 +76,8 @@ lockout_minutes = 15
 min_length = 8
 require_letter = true
 require_digit = false
+# Refuse the passwords everyone tries first (password, iloveyou, aaaaaaaa, 12345678, qwertyui…).
+refuse_common = true
 
 [attachments]
 # Directory of the uploaded files (content-addressed by SHA-256). Empty: with

@@ -342,3 +342,44 @@ async fn cookie_authenticated_api_writes_need_the_csrf_token_or_json() {
     assert_eq!(t.json(Method::POST, "/api/v1/notifications/read-all", Some(&bearer), None).await.0, StatusCode::OK);
     assert_ne!(code(&t, &tok).await, before, "the token-carrying request rotated it");
 }
+
+/// A failed sign-in with an unknown account does not store what was typed
+/// (it may be a password typed into the wrong field); a known account's
+/// failure names the account (both engines).
+#[tokio::test]
+async fn a_failed_sign_in_never_stores_what_was_typed_for_an_unknown_account() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let typed = "My-Secret-Passw0rd!";
+        for (username, password) in [(typed, "whatever-1"), ("admin", "wrong-pass-1")] {
+            let body = json!({"username": username, "password": password});
+            let (s, _) = t.json(Method::POST, "/api/v1/auth/login", None, Some(body)).await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}");
+        }
+        let (_, v) = t.json(Method::GET, "/api/v1/audit?action=login", Some(&t.token("auditor").await), None).await;
+        let log = v.to_string();
+        assert!(!log.contains(typed), "{e}: the typed text is not in the audit log: {log}");
+        assert!(log.contains(zhuqi_app::auth::UNKNOWN_ACCOUNT), "{e}: {log}");
+        assert!(
+            v["items"].as_array().unwrap().iter().any(|i| i["target"] == "admin" && i["outcome"] == "failure"),
+            "{e}: {log}"
+        );
+    }
+}
+
+/// The passwords everyone tries first are refused wherever a password is
+/// chosen (here: binding through the enterprise code), with the policy's message.
+#[tokio::test]
+async fn a_common_password_is_refused_when_binding() {
+    let t = TestApp::new("sqlite").await;
+    let tok = t.token("officer-a").await;
+    let (s, code) = t.json(Method::GET, &format!("/api/v1/enterprises/{}/code", t.ids.ent_a1), Some(&tok), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let token = code["token"].as_str().unwrap().to_string();
+    for weak in ["password", "aaaaaaaa", "qwertyui", "iloveyou"] {
+        let body = json!({"name": "王经理", "phone": "13700000021", "password": weak});
+        let (s, v) = t.json(Method::POST, &format!("/api/v1/codes/{token}/bind"), None, Some(body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{weak}: {v}");
+        assert_eq!(v["error"]["field"], "password", "{weak}: {v}");
+    }
+}
