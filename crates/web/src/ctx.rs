@@ -100,12 +100,13 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
 }
 
 fn token_of(headers: &HeaderMap) -> Option<String> {
-    if let Some(b) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(t) = b.strip_prefix("Bearer ") {
-            return Some(t.trim().to_string());
-        }
-    }
-    cookie(headers, SESSION_COOKIE)
+    bearer_token(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let b = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())?;
+    b.strip_prefix("Bearer ").map(|t| t.trim().to_string())
 }
 
 /// Request facts available without signing in.
@@ -176,9 +177,11 @@ where
 /// `X-CSRF-Token`, or its body is JSON (a cross-site JSON request needs a
 /// CORS preflight this server never grants).
 fn same_site_proof(headers: &HeaderMap, csrf: &str) -> bool {
-    let bearer = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
-    let token =
-        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(|t| !csrf.is_empty() && t == csrf);
+    let bearer = bearer_token(headers).is_some();
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| !csrf.is_empty() && constant_time_eq(t.as_bytes(), csrf.as_bytes()));
     let json = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
