@@ -75,6 +75,16 @@ pub enum Capability {
     ImportRun,
     /// List users.
     UserRead,
+    /// Create, edit, deactivate and reactivate users, reset their passwords
+    /// and unlock them (scope: the users of one's district).
+    UserManage,
+    /// Add, rename and retire districts and townships (the region tree).
+    RegionManage,
+    /// Create, rename and retire departments (涉企部门).
+    DepartmentManage,
+    /// Transfer an officer to another district or home unit, and hand all
+    /// their enterprises over in one step (scope: one's district).
+    OfficerManage,
     /// Read the audit log.
     AuditRead,
     /// Read one's notifications.
@@ -91,7 +101,7 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 30] = [
+    pub const ALL: [Capability; 34] = [
         Capability::DemandRead,
         Capability::DemandSubmit,
         Capability::DemandAttach,
@@ -116,6 +126,10 @@ impl Capability {
         Capability::AssignmentManage,
         Capability::ImportRun,
         Capability::UserRead,
+        Capability::UserManage,
+        Capability::RegionManage,
+        Capability::DepartmentManage,
+        Capability::OfficerManage,
         Capability::AuditRead,
         Capability::NotificationRead,
         Capability::CategoryManage,
@@ -150,6 +164,10 @@ impl Capability {
             Capability::AssignmentManage => "assignment.manage",
             Capability::ImportRun => "import.run",
             Capability::UserRead => "user.read",
+            Capability::UserManage => "user.manage",
+            Capability::RegionManage => "region.manage",
+            Capability::DepartmentManage => "department.manage",
+            Capability::OfficerManage => "officer.manage",
             Capability::AuditRead => "audit.read",
             Capability::NotificationRead => "notification.read",
             Capability::CategoryManage => "category.manage",
@@ -304,6 +322,10 @@ pub const TABLE: &[(Capability, &[(Role, Reach)])] = &[
     (Capability::AssignmentManage, &[(CityAdmin, All), (DistrictAdmin, Scope)]),
     (Capability::ImportRun, &[(CityAdmin, All), (DistrictAdmin, Scope)]),
     (Capability::UserRead, &[(CityAdmin, All), (DistrictAdmin, Scope), (Auditor, All)]),
+    (Capability::UserManage, &[(CityAdmin, All), (DistrictAdmin, Scope)]),
+    (Capability::RegionManage, &[(CityAdmin, All)]),
+    (Capability::DepartmentManage, &[(CityAdmin, All)]),
+    (Capability::OfficerManage, &[(CityAdmin, All), (DistrictAdmin, Scope)]),
     (Capability::AuditRead, &[(CityAdmin, All), (Auditor, All)]),
     (
         Capability::NotificationRead,

@@ -60,10 +60,19 @@ fn expected(role: Role, cap: Capability, rel: Relation) -> bool {
             DeptHandler => false,
         },
         C::VisitRecord => role == Officer && rel == Relation::Own,
-        C::VisitRuleManage | C::HotIssueConfigure | C::PolicyManage | C::CalendarManage => role == CityAdmin,
-        C::CampaignManage | C::EnterpriseManage | C::AssignmentManage | C::ImportRun | C::CategoryManage => {
-            admin_in(rel)
-        }
+        C::VisitRuleManage
+        | C::HotIssueConfigure
+        | C::PolicyManage
+        | C::CalendarManage
+        | C::RegionManage
+        | C::DepartmentManage => role == CityAdmin,
+        C::CampaignManage
+        | C::EnterpriseManage
+        | C::AssignmentManage
+        | C::ImportRun
+        | C::CategoryManage
+        | C::UserManage
+        | C::OfficerManage => admin_in(rel),
         C::CoverageRead | C::HotIssueRead => match role {
             CityAdmin | Auditor => true,
             DistrictAdmin | Coordinator => rel != Outside,
