@@ -90,6 +90,37 @@ fn random_token() -> String {
     hex::encode(b)
 }
 
+/// A one-time password to hand to a person: 12 characters from an
+/// alphabet without look-alikes (no 0/O, 1/l/I), in groups of four for
+/// reading aloud (`k7Pq-m3Xa-9vRt`), about 69 bits; always with a letter
+/// and a digit, so any sensible password policy accepts it.
+pub fn one_time_password() -> String {
+    loop {
+        let p = one_time_candidate();
+        if p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| c.is_ascii_alphabetic()) {
+            return p;
+        }
+    }
+}
+
+fn one_time_candidate() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::with_capacity(14);
+    let mut b = [0u8; 1];
+    let mut n = 0;
+    while n < 12 {
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        // Rejection sampling keeps every character equally likely.
+        let Some(&c) = ALPHABET.get(usize::from(b[0] & 0x3f)) else { continue };
+        if n > 0 && n % 4 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(c));
+        n += 1;
+    }
+    out
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

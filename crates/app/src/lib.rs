@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod city;
 pub mod config;
 pub mod demands;
 pub mod directory;

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod capability;
 pub mod category;
+pub mod city;
 pub mod clock;
 pub mod credit_code;
 pub mod demand;

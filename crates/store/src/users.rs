@@ -104,6 +104,12 @@ pub async fn reset_failures(c: &mut Conn, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether any user exists.
+pub async fn any(c: &mut Conn) -> Result<bool> {
+    let n: Option<i64> = sqlx::query_scalar("SELECT id FROM users LIMIT 1").fetch_optional(&mut *c).await?;
+    Ok(n.is_some())
+}
+
 pub async fn get(c: &mut Conn, id: i64) -> Result<Option<UserRow>> {
     Ok(sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1")).bind(id).fetch_optional(&mut *c).await?)
 }

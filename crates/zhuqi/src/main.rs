@@ -53,6 +53,10 @@ enum Cmd {
         #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Create a city in an empty database: its region tree, the default departments (涉企部门), the
+    /// default catalogue with its 1-3-5 limits, and one city admin whose one-time password is
+    /// printed once (`password: …`). Refuses a database that already holds a city.
+    Init(InitArgs),
     /// Apply the embedded schema migrations and exit.
     Migrate,
     /// Import enterprises, officers or assignments from .xlsx or .csv (UTF-8 or GB18030). All or nothing.
@@ -99,6 +103,32 @@ enum MetricsCmd {
 enum ConfigCmd {
     /// Print an annotated example configuration file.
     Example,
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The 6-digit city code (统计用区划代码), e.g. 331100 for 丽水市, 330800 for 衢州市. The
+    /// districts and townships of 浙江's 11 cities are bundled; for any other city give --divisions
+    /// (without it, the city's county-level districts are created from the bundled list of China's
+    /// counties, without townships).
+    #[arg(long, value_name = "CODE")]
+    city: String,
+    /// Username of the first city admin (e.g. admin).
+    #[arg(long, value_name = "USERNAME")]
+    admin: String,
+    /// Display name of the admin; default "<city>管理员".
+    #[arg(long, value_name = "NAME", default_value = "")]
+    admin_name: String,
+    /// The city's divisions as UTF-8 CSV with the header
+    /// city_code,city,county_code,county,township_code,township,kind (the columns of the bundled
+    /// data/zhejiang-divisions.csv), for a city outside the bundled data.
+    #[arg(long, value_name = "FILE.csv")]
+    divisions: Option<String>,
+    /// A zone with no official division code (a development zone), as "名称" or
+    /// "名称=TOWNSHIP_CODE;TOWNSHIP_CODE" with the 9-digit codes of the townships it lies in.
+    /// Repeatable. 丽水经济技术开发区 is bundled for 331100.
+    #[arg(long = "extra-district", value_name = "NAME[=CODES]")]
+    extra_district: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("migrations applied: {n} (database {})", cfg.db);
                 Ok(())
             }
+            Cmd::Init(a) => init(&cfg, a).await,
             Cmd::Import(a) => import(&cfg, a).await,
             Cmd::Export(a) => export(&cfg, a).await,
             Cmd::Metrics { cmd: MetricsCmd::Rebuild } => {
@@ -401,6 +432,40 @@ async fn hot_issues_detect(app: &App) -> anyhow::Result<()> {
             i.key_terms.join(" ")
         )?;
     }
+    Ok(())
+}
+
+/// `zhuqi init`: a city from zero. The one-time password goes to stdout on
+/// a line of its own; progress to stderr.
+async fn init(cfg: &Config, a: InitArgs) -> anyhow::Result<()> {
+    let divisions = match &a.divisions {
+        Some(f) => Some(std::fs::read_to_string(f).with_context(|| format!("cannot read {f} (UTF-8 CSV expected)"))?),
+        None => None,
+    };
+    let extra_districts = a
+        .extra_district
+        .iter()
+        .map(|s| zhuqi_domain::city::ExtraDistrict::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--extra-district: {}", e.message))?;
+    let req = zhuqi_app::city::InitCity {
+        city_code: a.city,
+        divisions,
+        extra_districts,
+        admin_username: a.admin,
+        admin_display_name: a.admin_name,
+    };
+    let app = open(cfg).await?;
+    eprintln!("creating the city in {} …", cfg.db);
+    let s = app.init_city(&req, &|msg: &str| eprintln!("  {msg}")).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "city {} {}: {} districts, {} townships, {} departments, {} categories ({} default routes)",
+        s.city_code, s.city_name, s.districts, s.townships, s.departments, s.categories, s.routes
+    )?;
+    writeln!(out, "city admin: {} (one-time password, shown once; change it at the first sign-in)", s.admin_username)?;
+    writeln!(out, "password: {}", s.one_time_password)?;
     Ok(())
 }
 

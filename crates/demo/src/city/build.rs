@@ -76,7 +76,15 @@ pub(crate) async fn build(app: &App, progress: &(dyn Fn(&str) + Send + Sync)) ->
     let served_from = now - 150 * DAY_MS;
 
     progress("生成演示数据 (planning the demo city)");
-    let plan = plan_city(&lishui_divisions())?;
+    // The same region tree, departments and catalogue as `zhuqi init --city 331100`.
+    let regions =
+        zhuqi_app::city::plan(&zhuqi_app::city::InitCity { city_code: CITY_CODE.to_string(), ..Default::default() })?;
+    let plan = plan_city(&regions)?;
+    let defaults: Vec<String> = zhuqi_domain::city::default_departments(&regions).into_iter().map(|d| d.name).collect();
+    let ours: Vec<String> = corpus().departments.iter().map(|d| d.name.to_string()).collect();
+    if defaults != ours {
+        return Err(internal("the demo's department table must list the default departments in their order"));
+    }
 
     // Argon2id costs tens of milliseconds per hash by design; ~1,130
     // accounts hashed one by one would take about a minute. All demo
@@ -89,43 +97,12 @@ pub(crate) async fn build(app: &App, progress: &(dyn Fn(&str) + Send + Sync)) ->
     if meta::get(&mut tx, DEMO_BUILT_KEY).await?.is_some() {
         return Err(AppError::Conflict("演示城市已建立 (the demo city is already built)".into()));
     }
-    if !regions::all(&mut tx).await?.is_empty() {
-        return Err(AppError::Conflict(
-            "数据库中已有行政区划，演示数据需要空库 (the database already holds regions; the demo needs an empty database)".into(),
-        ));
-    }
-
     progress(&format!("行政区划 (regions): 1 市, {} 片区, {} 乡镇街道", plan.districts.len(), plan.townships()));
-    let city = regions::insert(&mut tx, None, RegionLevel::City.as_str(), CITY_CODE, CITY_NAME, "", 0).await?;
-    let mut district_ids = Vec::with_capacity(plan.districts.len());
-    let mut township_ids = Vec::with_capacity(plan.districts.len());
-    for (i, d) in plan.districts.iter().enumerate() {
-        let r = &d.region;
-        let id = regions::insert(
-            &mut tx,
-            Some(city),
-            RegionLevel::District.as_str(),
-            &r.code,
-            &r.name,
-            &r.kind,
-            i as i64 + 1,
-        )
-        .await?;
-        let mut towns = Vec::with_capacity(d.townships.len());
-        for (j, t) in d.townships.iter().enumerate() {
-            let level = RegionLevel::Township.as_str();
-            towns.push(regions::insert(&mut tx, Some(id), level, &t.code, &t.name, &t.kind, j as i64 + 1).await?);
-        }
-        district_ids.push(id);
-        township_ids.push(towns);
-    }
-
-    let departments_spec = &corpus().departments;
-    progress(&format!("涉企部门 (departments): {}", departments_spec.len()));
-    let mut department_ids = Vec::with_capacity(departments_spec.len());
-    for d in departments_spec {
-        department_ids.push(departments::insert(&mut tx, d.code, d.name, d.parent_unit, established).await?);
-    }
+    let seeded = zhuqi_app::city::seed_city(&mut tx, regions, now).await?;
+    let district_ids = seeded.district_ids;
+    let township_ids = seeded.township_ids;
+    let department_ids = seeded.department_ids;
+    progress(&format!("涉企部门 (departments): {}", department_ids.len()));
 
     progress(&format!("企业 (enterprises): {}", plan.enterprises.len()));
     let mut enterprise_ids = Vec::with_capacity(plan.enterprises.len());
@@ -152,6 +129,7 @@ pub(crate) async fn build(app: &App, progress: &(dyn Fn(&str) + Send + Sync)) ->
         );
     }
 
+    let department_ids_len = department_ids.len();
     let ids = Ids { districts: &district_ids, departments: &department_ids, enterprises: &enterprise_ids };
     progress(&format!("管理与部门账号 (role accounts): {}", plan.named.len()));
     let named_ids = insert_users(&mut tx, &plan.named, &ids, &password_hash, established).await?;
@@ -179,7 +157,7 @@ pub(crate) async fn build(app: &App, progress: &(dyn Fn(&str) + Send + Sync)) ->
     Ok(DemoSummary {
         districts: plan.districts.len(),
         townships: plan.townships(),
-        departments: departments_spec.len(),
+        departments: department_ids_len,
         officers: plan.officers.len(),
         enterprises: plan.enterprises.len(),
         enterprise_users: plan.enterprise_users.len(),

@@ -25,8 +25,6 @@ pub(crate) struct DistrictSpec {
     pub(crate) name: &'static str,
     /// Used in usernames (`district-<slug>`).
     pub(crate) slug: &'static str,
-    /// Stored as the region's `kind`.
-    pub(crate) kind: &'static str,
     /// Place name at the head of company names.
     pub(crate) name_prefix: &'static str,
     pub(crate) enterprises: usize,
@@ -35,13 +33,14 @@ pub(crate) struct DistrictSpec {
     pub(crate) roads: Vec<&'static str>,
 }
 
-/// A department: stable code, name, parent unit, and how many officers it
-/// sends relative to the others (经信局 leads the campaign).
+/// A department: stable code, name, and how many officers it sends
+/// relative to the others (经信局 leads the campaign). The departments
+/// themselves are the city's defaults (`data/departments.csv`, written by
+/// `zhuqi_app::city::seed_city`); this table must list them in that order.
 #[derive(Debug)]
 pub(crate) struct DepartmentSpec {
     pub(crate) code: &'static str,
     pub(crate) name: &'static str,
-    pub(crate) parent_unit: &'static str,
     pub(crate) officer_weight: u64,
 }
 
@@ -78,12 +77,11 @@ pub(crate) fn corpus() -> &'static Corpus {
 fn load() -> std::result::Result<Corpus, String> {
     let f = "city_districts.tsv";
     let mut districts = Vec::new();
-    for row in rows(f, DISTRICTS_TSV, 7)? {
-        let [name, slug, kind, name_prefix, enterprises, officers, roads] = row[..] else { continue };
+    for row in rows(f, DISTRICTS_TSV, 6)? {
+        let [name, slug, name_prefix, enterprises, officers, roads] = row[..] else { continue };
         districts.push(DistrictSpec {
             name,
             slug,
-            kind,
             name_prefix,
             enterprises: number(f, enterprises)?,
             officers: number(f, officers)?,
@@ -102,9 +100,9 @@ fn load() -> std::result::Result<Corpus, String> {
     }
     let f = "city_departments.tsv";
     let mut departments = Vec::new();
-    for row in rows(f, DEPARTMENTS_TSV, 4)? {
-        let [code, name, parent_unit, weight] = row[..] else { continue };
-        departments.push(DepartmentSpec { code, name, parent_unit, officer_weight: number(f, weight)? });
+    for row in rows(f, DEPARTMENTS_TSV, 3)? {
+        let [code, name, weight] = row[..] else { continue };
+        departments.push(DepartmentSpec { code, name, officer_weight: number(f, weight)? });
     }
     let f = "city_names.tsv";
     let pools = rows(f, NAMES_TSV, 2)?;

@@ -13,12 +13,12 @@ use crate::rng::SplitMix64;
 use crate::Demo;
 use std::collections::HashSet;
 use zhuqi_app::{App, AppError, Result};
+use zhuqi_domain::city::CityRegions;
 use zhuqi_domain::clock::rfc3339_cst;
 use zhuqi_domain::credit_code::{org_check_char, ALPHABET};
-use zhuqi_domain::region::{lishui_divisions, DivisionRow, RegionLevel};
 use zhuqi_domain::{CreditCode, Role};
 use zhuqi_store::users::{NewUser, UserRow};
-use zhuqi_store::{assignments, departments, enterprises, meta, regions, users};
+use zhuqi_store::{assignments, enterprises, meta, users};
 
 mod build;
 pub(crate) mod corpus;
@@ -45,9 +45,6 @@ const CITY_NAME: &str = "丽水市";
 /// 丽水经济技术开发区 has no official division code; this one is unique and
 /// visibly not an official code.
 const ZONE_CODE: &str = "331100KFQ";
-/// Suffix that keeps the zone's township codes unique: the zone's township
-/// (南明山街道) is also listed, with the same official code, under 莲都区.
-const ZONE_TOWNSHIP_SUFFIX: &str = "KFQ";
 const DAY_MS: i64 = 86_400_000;
 /// How many enterprise users each district gets (10 × 4 = 40).
 const ENTERPRISE_USERS_PER_DISTRICT: usize = 4;

@@ -117,10 +117,10 @@ impl CityPlan {
     }
 }
 
-/// Generates the demo city from the bundled divisions. Pure and seeded.
-pub(super) fn plan_city(divisions: &[DivisionRow]) -> Result<CityPlan> {
+/// Generates the demo city on the city's region tree. Pure and seeded.
+pub(super) fn plan_city(regions: &CityRegions) -> Result<CityPlan> {
     let mut rng = SplitMix64(SEED);
-    let mut plan = CityPlan { districts: plan_regions(divisions)?, ..CityPlan::default() };
+    let mut plan = CityPlan { districts: plan_regions(regions)?, ..CityPlan::default() };
     plan.named = plan_named_accounts(&mut rng);
     plan_enterprises(&mut rng, &mut plan)?;
     plan_officers(&mut rng, &mut plan);
@@ -128,48 +128,40 @@ pub(super) fn plan_city(divisions: &[DivisionRow]) -> Result<CityPlan> {
     Ok(plan)
 }
 
-/// Districts in display order with their townships. The development zone
-/// (the row without a district code) gets [`ZONE_CODE`]; its township keeps
-/// the official code with a suffix, and is left out of the enterprise
-/// townships of the district it is also listed under.
-pub(super) fn plan_regions(divisions: &[DivisionRow]) -> Result<Vec<PlannedDistrict>> {
-    let zone_managed: HashSet<&str> =
-        divisions.iter().filter(|r| r.district_code.is_empty()).map(|r| r.township_code.as_str()).collect();
-    corpus()
+/// The districts of the city's region tree ([`zhuqi_app::city::plan`], the
+/// same tree `zhuqi init --city 331100` writes), each matched by name to its
+/// row in the demo's district table, in the tree's order. A township the
+/// development zone manages counts for the zone only.
+pub(super) fn plan_regions(regions: &CityRegions) -> Result<Vec<PlannedDistrict>> {
+    regions
         .districts
         .iter()
-        .map(|spec| {
-            let rows: Vec<&DivisionRow> = divisions.iter().filter(|r| r.district == spec.name).collect();
-            let first =
-                rows.first().ok_or_else(|| internal(format!("{} is missing from the divisions file", spec.name)))?;
-            let is_zone = first.district_code.is_empty();
-            let (code, division) = if is_zone {
-                (ZONE_CODE.to_string(), CITY_CODE.to_string())
-            } else {
-                (first.district_code.clone(), first.district_code.clone())
+        .enumerate()
+        .map(|(i, d)| {
+            // The generators walk the demo's table and the tree side by side.
+            if corpus().districts.get(i).map(|spec| spec.name) != Some(d.region.name.as_str()) {
+                return Err(internal(format!(
+                    "the demo's district table must list {} at position {} as the region tree does",
+                    d.region.name,
+                    i + 1
+                )));
+            }
+            let planned = |r: &zhuqi_domain::city::RegionSpec| PlannedRegion {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                kind: r.kind.clone(),
             };
-            let townships: Vec<PlannedRegion> = rows
-                .iter()
-                .map(|r| PlannedRegion {
-                    code: if is_zone {
-                        format!("{}{ZONE_TOWNSHIP_SUFFIX}", r.township_code)
-                    } else {
-                        r.township_code.clone()
-                    },
-                    name: r.township.clone(),
-                    kind: r.kind.clone(),
-                })
-                .collect();
-            let eligible = rows
+            let eligible = d
+                .townships
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| is_zone || !zone_managed.contains(r.township_code.as_str()))
+                .filter(|(_, t)| !d.zone_managed.contains(&t.code))
                 .map(|(i, _)| i)
                 .collect();
             Ok(PlannedDistrict {
-                region: PlannedRegion { code, name: spec.name.to_string(), kind: spec.kind.to_string() },
-                division,
-                townships,
+                region: planned(&d.region),
+                division: d.division.clone(),
+                townships: d.townships.iter().map(planned).collect(),
                 eligible,
             })
         })

@@ -11,8 +11,20 @@ use zhuqi_store::enterprises::EnterpriseFilter;
 use zhuqi_store::users::OfficerFilter;
 use zhuqi_store::{Page, Store};
 
+fn regions() -> CityRegions {
+    zhuqi_app::city::plan(&zhuqi_app::city::InitCity { city_code: CITY_CODE.into(), ..Default::default() }).unwrap()
+}
+
 fn plan() -> CityPlan {
-    plan_city(&lishui_divisions()).unwrap()
+    plan_city(&regions()).unwrap()
+}
+
+#[test]
+fn the_department_table_lists_the_default_departments_in_order() {
+    let defaults = zhuqi_domain::city::default_departments(&regions());
+    let pairs: Vec<(&str, &str)> = defaults.iter().map(|d| (d.code.as_str(), d.name.as_str())).collect();
+    let ours: Vec<(&str, &str)> = corpus().departments.iter().map(|d| (d.code, d.name)).collect();
+    assert_eq!(pairs, ours);
 }
 
 #[test]
@@ -34,7 +46,7 @@ fn regions_hold_ten_districts_with_unique_codes_and_every_township() {
     let p = plan();
     let names: Vec<&str> = p.districts.iter().map(|d| d.region.name.as_str()).collect();
     assert_eq!(names, corpus().districts.iter().map(|d| d.name).collect::<Vec<_>>());
-    assert_eq!(p.townships(), lishui_divisions().len());
+    assert_eq!(p.townships(), 174);
     let mut codes: HashSet<&str> = HashSet::from([CITY_CODE]);
     for d in &p.districts {
         assert!(codes.insert(&d.region.code), "{}", d.region.code);
@@ -181,6 +193,43 @@ async fn building_the_demo_fills_an_empty_database_once() {
     app.login("officer0001", DEMO_PASSWORD, &RequestMeta::default()).await.unwrap();
     app.login("head-transport", DEMO_PASSWORD, &RequestMeta::default()).await.unwrap();
     assert!(matches!(app.build_demo(&|_: &str| {}).await, Err(AppError::Conflict(_))));
+
+    // `zhuqi init --city 331100` gives exactly the demo's region tree and departments.
+    let init_path = std::env::temp_dir().join(format!("zhuqi-init-test-{:016x}.db", rand::random::<u64>()));
+    let init_app = App::new(
+        Store::open(init_path.to_str().unwrap()).await.unwrap(),
+        Arc::new(FixedClock::new(at)),
+        AppConfig::default(),
+    );
+    let req =
+        zhuqi_app::city::InitCity { city_code: "331100".into(), admin_username: "admin".into(), ..Default::default() };
+    init_app.init_city(&req, &|_: &str| {}).await.unwrap();
+    let tree = |app: App| async move {
+        let mut c = app.store.read().await.unwrap();
+        let all = zhuqi_store::regions::all(&mut c).await.unwrap();
+        let code_of: HashMap<i64, String> = all.iter().map(|r| (r.id, r.code.clone())).collect();
+        let regions: Vec<_> = all
+            .iter()
+            .map(|r| {
+                let parent = r.parent_id.and_then(|p| code_of.get(&p).cloned()).unwrap_or_default();
+                (r.id, r.level.clone(), r.code.clone(), r.name.clone(), r.kind.clone(), r.sort_order, parent)
+            })
+            .collect();
+        let departments: Vec<_> = zhuqi_store::departments::list(&mut c)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.id, d.code, d.name, d.parent_unit))
+            .collect();
+        (regions, departments)
+    };
+    let demo_tree = tree(app.clone()).await;
+    assert_eq!(demo_tree.0.len(), 185);
+    assert_eq!(tree(init_app.clone()).await, demo_tree);
+    init_app.store.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", init_path.display()));
+    }
 
     app.store.close().await;
     for suffix in ["", "-wal", "-shm"] {

@@ -17,6 +17,7 @@ mod demo;
 mod enterprise_code;
 mod harness;
 mod hot_issues;
+mod init;
 mod jobs;
 mod metrics;
 mod registry;
