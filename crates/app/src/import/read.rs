@@ -124,33 +124,74 @@ pub(super) fn read_csv(text: &str) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
+/// The columns a sheet may use: the widest import has nine; a cell with a
+/// value beyond this is refused before anything is allocated for it.
+pub(super) const MAX_COLS: u32 = 64;
+
+/// Reads the first sheet of an .xlsx cell by cell (never the whole grid:
+/// one cell in A1 and one in XFD1048576 allocate two strings, not a
+/// billion), after [`crate::archive::check_zip`] has bounded what the
+/// archive inflates to. Stops after the header plus `MAX_ROWS + 1` rows;
+/// a value beyond column [`MAX_COLS`] is refused naming the limit. The
+/// old binary .xls format is not read (its reader builds the whole grid).
 pub(super) fn read_workbook(bytes: &[u8]) -> Result<Vec<Row>, String> {
     use calamine::Reader;
+    if bytes.starts_with(OLE_MAGIC) {
+        return Err("不支持旧版Excel（.xls）文件，请另存为.xlsx或.csv后导入 \
+                    (old binary Excel files (.xls) are not read: save the file as .xlsx or .csv)"
+            .to_string());
+    }
+    crate::archive::check_zip(bytes, crate::archive::WORKBOOK_LIMITS).map_err(|e| e.to_string())?;
     let bad = |e: &dyn std::fmt::Display| {
         format!(
             "无法读取该Excel文件，请另存为.xlsx后重试 (the spreadsheet cannot be read: {e}; save it again as .xlsx)"
         )
     };
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => return Err(bad(&e)),
-        None => return Err("工作簿中没有工作表 (the workbook has no sheet)".to_string()),
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err("工作簿中没有工作表 (the workbook has no sheet)".to_string());
     };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut rows = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        // Keep column positions as in the sheet even when column A is empty.
-        let mut out = vec![String::new(); first_col];
-        out.extend(cells.iter().map(|c| c.to_string()));
-        if is_blank(&out) {
+    let mut cells = book.worksheet_cells_reader(&sheet).map_err(|e| bad(&e))?;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut current: Option<(u32, Vec<String>)> = None;
+    let flush = |row: Option<(u32, Vec<String>)>, rows: &mut Vec<Row>| {
+        if let Some((r, out)) = row {
+            if !is_blank(&out) {
+                rows.push((r as usize + 1, out));
+            }
+        }
+    };
+    while let Some(cell) = cells.next_cell().map_err(|e| bad(&e))? {
+        let (r, c) = cell.get_position();
+        let value = calamine::Data::from(cell.get_value().clone()).to_string();
+        if value.trim().is_empty() {
             continue;
         }
-        rows.push((first_row + i + 1, out));
-        if rows.len() > MAX_ROWS + 1 {
-            break;
+        if c >= MAX_COLS {
+            return Err(format!(
+                "第{}行第{}列有内容，超出{MAX_COLS}列的上限 (row {}, column {}: data beyond the limit of {MAX_COLS} columns)",
+                r + 1,
+                c + 1,
+                r + 1,
+                c + 1
+            ));
+        }
+        if current.as_ref().is_some_and(|(cr, _)| *cr != r) {
+            flush(current.take(), &mut rows);
+            if rows.len() > MAX_ROWS + 1 {
+                return Ok(rows);
+            }
+        }
+        let (_, out) = current.get_or_insert_with(|| (r, Vec::new()));
+        let c = c as usize;
+        if out.len() <= c {
+            out.resize(c + 1, String::new());
+        }
+        if let Some(slot) = out.get_mut(c) {
+            *slot = value;
         }
     }
+    flush(current.take(), &mut rows);
     Ok(rows)
 }

@@ -398,3 +398,79 @@ async fn an_enterprise_export_reads_back_and_imports_back() {
     assert!(details.contains(&("coverage", "success", "1")), "{details:?}");
     assert!(details.contains(&("enterprises", "denied", "dept_handler")), "{details:?}");
 }
+
+/// The file-level refusal of an import, as the 422 carries it.
+fn file_refusal(r: Result<ImportReport>) -> String {
+    match r {
+        Err(AppError::Invalid(e)) if e.field == "file" => e.message,
+        other => panic!("expected a file-level refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_sheet_with_a_cell_in_the_far_corner_is_refused_without_allocating_the_grid() {
+    let fx = fixture().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write_string(0, 0, "统一社会信用代码").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000, "{}", bytes.len());
+    let msg = file_refusal(import(&fx, &fx.admin, ImportKind::Enterprises, "corner.xlsx", &bytes).await);
+    assert!(msg.contains("64") && msg.contains("1048576") && msg.contains("16384"), "{msg}");
+    // Far down but within the columns: read cell by cell, the lone far row is just a row.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in HEADER.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    ws.write_string(1_048_575, 0, "x").unwrap();
+    let errs =
+        row_errors(import(&fx, &fx.admin, ImportKind::Enterprises, "far.xlsx", &book.save_to_buffer().unwrap()).await);
+    assert!(errs.iter().all(|e| e.row == 1_048_576), "{errs:?}");
+    assert_eq!(enterprise_count(&fx).await, 0);
+}
+
+#[tokio::test]
+async fn a_zip_bomb_workbook_is_refused_naming_the_limit() {
+    use std::io::Write;
+    let fx = fixture().await;
+    // A real workbook whose shared strings inflate past the limit.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().write_string(0, 0, "统一社会信用代码").unwrap();
+    let good = book.save_to_buffer().unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(good)).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+        w.start_file(name.as_str(), opts).unwrap();
+        w.write_all(&data).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            // Padding after the document: inflated, it is 129 MiB of spaces.
+            let chunk = vec![b' '; 1024 * 1024];
+            for _ in 0..129 {
+                w.write_all(&chunk).unwrap();
+            }
+        }
+    }
+    let bomb = w.finish().unwrap().into_inner();
+    assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
+    let msg = file_refusal(import(&fx, &fx.admin, ImportKind::Enterprises, "bomb.xlsx", &bomb).await);
+    assert!(msg.contains("128 MB") && msg.contains("sharedStrings"), "{msg}");
+    assert_eq!(enterprise_count(&fx).await, 0);
+}
+
+#[tokio::test]
+async fn an_old_binary_xls_is_refused_with_what_to_do() {
+    let fx = fixture().await;
+    let mut ole = crate::import::read::OLE_MAGIC.to_vec();
+    ole.extend_from_slice(&[0u8; 504]);
+    let msg = file_refusal(import(&fx, &fx.admin, ImportKind::Enterprises, "old.xls", &ole).await);
+    assert!(msg.contains(".xlsx") && msg.contains(".csv"), "{msg}");
+}
