@@ -80,17 +80,13 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<i64>, secure: bo
     s
 }
 
+/// The client's address as the router decided it (`crate::client_ip`:
+/// the peer, or behind a trusted proxy the right-most untrusted hop).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
 fn meta_of(parts: &Parts) -> RequestMeta {
-    let ip = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .or_else(|| {
-            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
-        })
-        .unwrap_or_default();
+    let ip = parts.extensions.get::<ClientIp>().map(|c| c.0.clone()).unwrap_or_default();
     let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     RequestMeta { ip, request_id }
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client_ip;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
@@ -21,6 +22,8 @@ use zhuqi_app::App;
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (see [`client_ip`]).
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 /// Shared state of every handler.

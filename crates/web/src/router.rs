@@ -213,6 +213,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(axum::middleware::from_fn(ctx::request_id))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client_ip))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
@@ -224,6 +225,22 @@ async fn not_found(anon: ctx::Anon) -> axum::response::Response {
     } else {
         crate::error::PageError::from(zhuqi_app::AppError::NotFound(anon.path.clone())).into_response()
     }
+}
+
+/// Decides the client's address once per request ([`crate::client_ip`]) and
+/// hands it to the handlers as a [`ctx::ClientIp`] extension: the audit log
+/// and the rate limits read nothing else.
+async fn client_ip(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let ip = st.web.trusted_proxies.client(peer, &forwarded);
+    req.extensions_mut().insert(ctx::ClientIp(ip.map(|ip| ip.to_string()).unwrap_or_default()));
+    next.run(req).await
 }
 
 /// Headers of every answer. Nothing is cached unless its handler says so

@@ -22,6 +22,7 @@ pub struct Config {
     /// Address enterprises reach the platform at (QR codes of the enterprise
     /// code encode `{public_base_url}/c/{token}`). Empty: `http://{listen}`.
     pub public_base_url: String,
+    pub server: ServerConfig,
     pub auth: AppConfig,
     pub attachments: AttachmentConfig,
     pub rate_limit: RateLimitConfig,
@@ -36,12 +37,22 @@ impl Default for Config {
             secure_cookies: false,
             log: "info".into(),
             public_base_url: String::new(),
+            server: ServerConfig::default(),
             auth: AppConfig::default(),
             attachments: AttachmentConfig::default(),
             rate_limit: RateLimitConfig::default(),
             webhook: WebhookConfig::default(),
         }
     }
+}
+
+/// `[server]`: how the server sits in the network.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For`
+    /// is believed; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The annotated example printed by `zhuqi config example`.
@@ -62,6 +73,13 @@ log = "info"
 # Empty: "http://{listen}" (fine for a demo, wrong behind a proxy).
 #                                                       env: ZHUQI_PUBLIC_BASE_URL
 public_base_url = ""
+
+[server]
+# Reverse proxies (addresses or CIDR ranges, e.g. ["10.0.0.0/8", "::1"]) in front of
+# zhuqi. Only from these is X-Forwarded-For believed, and then the right-most address
+# that is not itself a listed proxy is the client (for the audit log and the rate
+# limits). Empty: the connection's own peer address is the client; the header is ignored.
+trusted_proxies = []
 
 [auth]
 # A session ends after this many idle minutes ...

@@ -268,7 +268,9 @@ fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
     // One server per SQLite file: the jobs below must never run twice.
     let _serving = app.store.claim_server()?;
-    let state = AppState::new(app.clone(), WebConfig { secure_cookies: cfg.secure_cookies });
+    let trusted_proxies =
+        zhuqi_web::client_ip::TrustedProxies::parse(&cfg.server.trusted_proxies).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(app.clone(), WebConfig { secure_cookies: cfg.secure_cookies, trusted_proxies });
     let router = zhuqi_web::build_router(state);
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;

@@ -286,8 +286,10 @@ async fn personal_data_is_never_cached_and_hsts_comes_with_secure_cookies() {
     let (_, h, _) = t.send(get("/static/app.css", None)).await;
     assert_eq!(h[header::CACHE_CONTROL], "public, max-age=3600", "assets stay cacheable");
 
-    let tls =
-        zhuqi_web::build_router(zhuqi_web::AppState::new(t.app.clone(), zhuqi_web::WebConfig { secure_cookies: true }));
+    let tls = zhuqi_web::build_router(zhuqi_web::AppState::new(
+        t.app.clone(),
+        zhuqi_web::WebConfig { secure_cookies: true, ..Default::default() },
+    ));
     let res = tls.oneshot(get("/login", None)).await.unwrap();
     assert_eq!(res.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000; includeSubDomains");
 }
@@ -382,4 +384,53 @@ async fn a_common_password_is_refused_when_binding() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{weak}: {v}");
         assert_eq!(v["error"]["field"], "password", "{weak}: {v}");
     }
+}
+
+/// `X-Forwarded-For` is believed only from a configured proxy: rotating it
+/// neither escapes the per-IP sign-in limit nor writes a forged address into
+/// the audit log; behind a trusted proxy the right-most untrusted hop counts.
+#[tokio::test]
+async fn a_forged_forwarded_for_neither_escapes_the_limit_nor_reaches_the_audit_log() {
+    let cfg = zhuqi_app::AppConfig {
+        rate_limit: zhuqi_app::config::RateLimitConfig { login_failures_per_ip: 3, ..Default::default() },
+        ..Default::default()
+    };
+    let t = TestApp::with_config("sqlite", cfg).await;
+    let login = |router: axum::Router, peer: &'static str, forged: String| async move {
+        let req = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", forged)
+            .extension(crate::harness::peer(peer))
+            .body(Body::from(serde_json::json!({"username": "admin", "password": "wrong"}).to_string()))
+            .unwrap();
+        tower::ServiceExt::oneshot(router, req).await.unwrap().status()
+    };
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(login(t.router.clone(), "203.0.113.5", format!("198.18.0.{i}")).await);
+    }
+    assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3]);
+    assert_eq!(statuses[3..], [StatusCode::TOO_MANY_REQUESTS; 2], "rotating the header must not reset the limit");
+    let ips = |t: &TestApp| {
+        let app = t.app.clone();
+        async move {
+            let mut c = app.store.read().await.unwrap();
+            sqlx::query_scalar::<_, String>("SELECT DISTINCT ip FROM audit_log WHERE action = 'login'")
+                .fetch_all(&mut *c)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(ips(&t).await, ["203.0.113.5"]);
+
+    // Behind the city's proxy (10.0.0.0/8) the address it appended counts.
+    let proxies = zhuqi_web::client_ip::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
+    let behind = zhuqi_web::build_router(zhuqi_web::AppState::new(
+        t.app.clone(),
+        zhuqi_web::WebConfig { trusted_proxies: proxies, ..Default::default() },
+    ));
+    assert_eq!(login(behind.clone(), "10.0.0.2", "6.6.6.6, 198.51.100.7".into()).await, StatusCode::UNAUTHORIZED);
+    let mut seen = ips(&t).await;
+    seen.sort();
+    assert_eq!(seen, ["198.51.100.7", "203.0.113.5"], "the forged 6.6.6.6 left of the real hop is ignored");
 }

@@ -26,7 +26,7 @@ fn token_of(code: &Value) -> String {
 async fn bind_from(t: &TestApp, ip: &str, token: &str, body: Value) -> (StatusCode, axum::http::HeaderMap, Value) {
     let req = Request::post(format!("/api/v1/codes/{token}/bind"))
         .header(header::CONTENT_TYPE, "application/json")
-        .header("x-forwarded-for", ip)
+        .extension(crate::harness::peer(ip))
         .body(Body::from(body.to_string()))
         .unwrap();
     let (s, h, b) = t.send(req).await;
@@ -416,8 +416,10 @@ async fn public_endpoints_are_rate_limited_per_ip_and_per_code_and_the_limit_res
             let t = &t;
             let token = token.clone();
             async move {
-                let req =
-                    Request::get(format!("/c/{token}")).header("x-forwarded-for", ip).body(Body::empty()).unwrap();
+                let req = Request::get(format!("/c/{token}"))
+                    .extension(crate::harness::peer(ip))
+                    .body(Body::empty())
+                    .unwrap();
                 t.send(req).await
             }
         };
@@ -446,7 +448,7 @@ async fn public_endpoints_are_rate_limited_per_ip_and_per_code_and_the_limit_res
             async move {
                 let req = Request::post("/api/v1/auth/login")
                     .header(header::CONTENT_TYPE, "application/json")
-                    .header("x-forwarded-for", ip)
+                    .extension(crate::harness::peer(ip))
                     .body(Body::from(json!({"username": "admin", "password": pw}).to_string()))
                     .unwrap();
                 t.send(req).await

@@ -47,6 +47,11 @@ pub async fn fresh_db(engine: &str) -> String {
     }
 }
 
+/// The connection's peer address, as the server sees it (`ConnectInfo`).
+pub fn peer(ip: &str) -> axum::extract::ConnectInfo<std::net::SocketAddr> {
+    axum::extract::ConnectInfo(std::net::SocketAddr::new(ip.parse().expect("an IP address"), 40_000))
+}
+
 /// The fixture's ids.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ids {
