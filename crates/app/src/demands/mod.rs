@@ -20,7 +20,7 @@ mod xlsx;
 
 pub use act::command;
 pub use queries::{DemandDetail, TimelineEntry};
-pub use submit::{CatalogueCache, CatalogueSnapshot, SubmitInput};
+pub use submit::{idempotency_key, CatalogueCache, CatalogueSnapshot, SubmitInput, KEY_REUSED};
 pub use sweep::SweepReport;
 
 fn json_err(e: serde_json::Error) -> AppError {

@@ -56,6 +56,19 @@ impl CatalogueCache {
     }
 }
 
+/// The refusal of a key reused for a different body (demands and visits alike).
+pub const KEY_REUSED: &str =
+    "此 Idempotency-Key 已用于内容不同的另一次提交 (this Idempotency-Key was already used with a different body)";
+
+/// An `Idempotency-Key` header value: trimmed, empty is none, at most 200 characters.
+pub fn idempotency_key(raw: Option<&str>) -> Result<Option<String>> {
+    let key = raw.map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
+    if key.as_ref().is_some_and(|k| k.len() > 200) {
+        return Err(FieldError::new("Idempotency-Key", "at most 200 characters").into());
+    }
+    Ok(key)
+}
+
 impl App {
     /// The catalogue as submission sees it now (cached until it changes).
     async fn catalogue_snapshot(&self, now: i64) -> Result<std::sync::Arc<CatalogueSnapshot>> {
@@ -108,12 +121,7 @@ impl App {
                     .await)
             }
         };
-        let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
-        if let Some(k) = &key {
-            if k.len() > 200 {
-                return Err(FieldError::new("Idempotency-Key", "at most 200 characters").into());
-            }
-        }
+        let key = self::idempotency_key(idempotency_key)?;
         let urgency = match input.urgency.as_deref().unwrap_or("normal") {
             "" | "normal" => Urgency::Normal,
             "urgent" => Urgency::Urgent,
@@ -220,6 +228,16 @@ impl App {
                 let row = store::get(&mut c, DemandScope::All { confidential: true }, id)
                     .await?
                     .ok_or_else(|| AppError::Internal("idempotent demand vanished".into()))?;
+                // A retry sends the same demand; another demand under a used key is a mistake.
+                let same = row.enterprise_id == input.enterprise_id
+                    && row.category_code == input.category.trim()
+                    && row.title == input.title.trim()
+                    && row.description == input.description.trim()
+                    && row.urgency == urgency.as_str()
+                    && (row.confidential != 0) == input.confidential.unwrap_or(false);
+                if !same {
+                    return Err(FieldError::new("Idempotency-Key", KEY_REUSED).into());
+                }
                 Ok((row, false))
             }
             submit::Outcome::KeyConflict => {

@@ -12,6 +12,12 @@ use zhuqi_store::visits::{self as store, NewVisit, VisitScope};
 use zhuqi_store::visits::{VisitFilter, VisitRow};
 use zhuqi_store::{Conn, Page, Paged};
 
+/// SHA-256 of a visit as sent (normalized), to tell a retry from another visit under the same key.
+fn body_hash(input: &VisitInput) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(serde_json::to_vec(input).unwrap_or_default()))
+}
+
 /// One earlier version of an edited visit.
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitEdit {
@@ -76,13 +82,38 @@ impl App {
     /// assigned to them (another enterprise is not found: 404); the visit
     /// counts for the month of its start in China time.
     pub async fn record_visit(&self, actor: &Actor, input: &VisitInput, meta: &RequestMeta) -> Result<VisitRow> {
+        Ok(self.record_visit_keyed(actor, input, None, meta).await?.0)
+    }
+
+    /// [`App::record_visit`] under an idempotency key (the API's
+    /// `Idempotency-Key`, the form's hidden key): the key is written in the
+    /// same transaction as the visit, so a retry — after a restart, from
+    /// another session, or racing the first request — answers the visit
+    /// first recorded (`created = false`) and never records a second one.
+    /// The same key with a different body is refused on `Idempotency-Key`.
+    pub async fn record_visit_keyed(
+        &self,
+        actor: &Actor,
+        input: &VisitInput,
+        key: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<(VisitRow, bool)> {
         let target = format!("enterprise:{}", input.enterprise_id);
         if !actor.may(Capability::VisitRecord) {
             return Err(self.deny(actor, "record_visit", &target, meta).await);
         }
+        let key = crate::demands::idempotency_key(key)?;
         let now = self.now_ms();
         let input = input.normalized();
         input.validate(now)?;
+        let body_hash = body_hash(&input);
+        if let Some(k) = &key {
+            let mut c = self.store.read().await?;
+            if let Some(found) = store::find_key(&mut c, actor.user_id, k).await? {
+                drop(c);
+                return self.keyed_visit(actor, found, &body_hash, meta).await;
+            }
+        }
         let mut tx = self.store.begin().await?;
         let Some(ent) =
             zhuqi_store::enterprises::get(&mut tx, Scope::Officer(actor.user_id), input.enterprise_id).await?
@@ -93,12 +124,38 @@ impl App {
             return Err(AppError::NotFound(format!("enterprise {}", input.enterprise_id)));
         };
         let id = store::insert(&mut tx, &new_visit(actor.user_id, ent.district_id, &input, now)).await?;
+        if let Some(k) = &key {
+            if !store::insert_key(&mut tx, actor.user_id, k, id, &body_hash, now).await? {
+                // A concurrent request with the same key won: its visit stands, ours is rolled back.
+                drop(tx);
+                let mut c = self.store.read().await?;
+                let found = store::find_key(&mut c, actor.user_id, k)
+                    .await?
+                    .ok_or_else(|| AppError::Conflict("the visit's idempotency key is taken".into()))?;
+                drop(c);
+                return self.keyed_visit(actor, found, &body_hash, meta).await;
+            }
+        }
         let row = store::get(&mut tx, VisitScope::All, id)
             .await?
             .ok_or_else(|| AppError::Internal(format!("visit {id} vanished")))?;
         tx.commit().await?;
         self.audit(Some(actor), "record_visit", &format!("visit:{id}"), "success", &target, meta).await;
-        Ok(row)
+        Ok((row, true))
+    }
+
+    /// The visit an idempotency key already recorded, if the body is the same.
+    async fn keyed_visit(
+        &self,
+        actor: &Actor,
+        (visit_id, stored_hash): (i64, String),
+        body_hash: &str,
+        meta: &RequestMeta,
+    ) -> Result<(VisitRow, bool)> {
+        if stored_hash != body_hash {
+            return Err(FieldError::new("Idempotency-Key", crate::demands::KEY_REUSED).into());
+        }
+        Ok((self.visit(actor, visit_id, meta).await?.row, false))
     }
 
     /// Edits a visit: only its author, only within 24 hours of recording

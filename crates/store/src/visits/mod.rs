@@ -12,10 +12,12 @@
 
 mod campaigns;
 mod counting;
+mod keys;
 mod reminders;
 
 pub use campaigns::*;
 pub use counting::*;
+pub use keys::*;
 pub use reminders::*;
 
 use crate::sql::Sql;

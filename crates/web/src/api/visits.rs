@@ -147,8 +147,10 @@ impl VisitBody {
 }
 
 /// POST /api/v1/visits → 201 with the visit. A retry with the same
-/// `Idempotency-Key` from the same session (within this server's recent memory) answers 200 with
-/// the visit first recorded instead of counting the visit twice.
+/// `Idempotency-Key` (kept in the database with the visit: after a restart,
+/// from another session, or racing the first request) answers 200 with the
+/// visit first recorded instead of counting it twice; the same key with a
+/// different body answers 422 on `Idempotency-Key`.
 pub async fn create(
     State(st): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -157,17 +159,10 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<VisitRow>), ApiError> {
     st.app.require(&ctx.actor, Capability::VisitRecord, "record_visit", "visits", &ctx.meta).await?;
     let Json(body) = body?;
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    if let Some(id) = key.as_deref().and_then(|k| crate::pages::visits::recorded(&ctx.token, k)) {
-        let d = st.app.visit(&ctx.actor, id, &ctx.meta).await?;
-        return Ok((StatusCode::OK, Json(d.row)));
-    }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let input = body.input(None)?;
-    let row = st.app.record_visit(&ctx.actor, &input, &ctx.meta).await?;
-    if let Some(k) = key.as_deref() {
-        crate::pages::visits::remember(&ctx.token, k, row.id);
-    }
-    Ok((StatusCode::CREATED, Json(row)))
+    let (row, created) = st.app.record_visit_keyed(&ctx.actor, &input, key, &ctx.meta).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(row)))
 }
 
 /// Query of `GET /api/v1/visits` and of the visit list page.

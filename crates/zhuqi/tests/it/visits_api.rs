@@ -494,3 +494,93 @@ async fn a_visit_is_recorded_with_its_photos_and_a_refused_photo_records_nothing
         assert_eq!(t.count("attachments").await, 3, "{e}");
     }
 }
+
+/// A visit sent again under its `Idempotency-Key` is one visit: from a
+/// second session, after a restart (a new server on the same database),
+/// and when eight copies race; the same key with another body is refused
+/// (422 on `Idempotency-Key`), for visits and demands alike. Before, the key
+/// lived in one server's memory per session and 8 racing copies made up to
+/// 8 visits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visit_retried_under_its_key_is_recorded_once_wherever_the_retry_comes_from() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        early_june(&t).await;
+        let send = |router: axum::Router, tok: String, key: &'static str, body: Value| async move {
+            let req = Request::post("/api/v1/visits")
+                .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("idempotency-key", key)
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let res = tower::ServiceExt::oneshot(router, req).await.unwrap();
+            let s = res.status();
+            let b = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+            (s, serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null))
+        };
+        let body = visit(t.ids.ent_a1, "2026-05-20T10:00:00+08:00");
+        let (s, first) = send(t.router.clone(), t.token("officer-a").await, "visit-1", body.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}: {first}");
+        // Another session of the same officer.
+        let (s, again) = send(t.router.clone(), t.token("officer-a").await, "visit-1", body.clone()).await;
+        assert_eq!((s, &again["id"]), (StatusCode::OK, &first["id"]), "{e}: {again}");
+        // A restarted server: a new application on the same database.
+        let restarted = zhuqi_web::build_router(zhuqi_web::AppState::new(
+            zhuqi_app::App::new(t.app.store.clone(), t.clock.clone(), Default::default()),
+            Default::default(),
+        ));
+        let (s, after) = send(restarted, t.token("officer-a").await, "visit-1", body.clone()).await;
+        assert_eq!((s, &after["id"]), (StatusCode::OK, &first["id"]), "{e}: {after}");
+        assert_eq!(t.count("visits").await, 1, "{e}");
+
+        // Eight copies at once.
+        let tok = t.token("officer-a").await;
+        let race = visit(t.ids.ent_a1, "2026-05-21T10:00:00+08:00");
+        let tasks: Vec<_> =
+            (0..8).map(|_| tokio::spawn(send(t.router.clone(), tok.clone(), "visit-2", race.clone()))).collect();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut created = 0;
+        for task in tasks {
+            let (s, v) = task.await.unwrap();
+            assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{e}: {s} {v}");
+            created += usize::from(s == StatusCode::CREATED);
+            ids.insert(v["id"].as_i64().unwrap());
+        }
+        assert_eq!((ids.len(), created), (1, 1), "{e}: one visit, one 201");
+        assert_eq!(t.count("visits").await, 2, "{e}");
+
+        // The same key with another body: refused, nothing recorded.
+        let other = visit(t.ids.ent_a1, "2026-05-22T10:00:00+08:00");
+        let (s, v) = send(t.router.clone(), tok.clone(), "visit-2", other).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {v}");
+        assert_eq!(v["error"]["field"], "Idempotency-Key", "{v}");
+        assert_eq!(t.count("visits").await, 2, "{e}");
+
+        // Demands: the first demand is no longer returned for a different body.
+        let demand = |title: &str| {
+            json!({"enterprise_id": t.ids.ent_a1, "category": "0102", "title": title,
+                "description": "原料运输车辆无法进入园区，需办理通行证。"})
+        };
+        let post = |body: Value| {
+            let req = Request::post("/api/v1/demands")
+                .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("idempotency-key", "demand-1")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let t = &t;
+            async move {
+                let (s, _, b) = t.send(req).await;
+                (s, serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null))
+            }
+        };
+        let (s, d) = post(demand("物流受限：原料车辆进不了园区")).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}: {d}");
+        let (s, same) = post(demand("物流受限：原料车辆进不了园区")).await;
+        assert_eq!((s, &same["id"]), (StatusCode::OK, &d["id"]), "{e}: {same}");
+        let (s, v) = post(demand("另一件事：用电增容")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {v}");
+        assert_eq!(v["error"]["field"], "Idempotency-Key", "{v}");
+        assert_eq!(t.count("demands").await, 1, "{e}");
+    }
+}

@@ -284,19 +284,17 @@ pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
     st.app.require(&ctx.actor, Capability::VisitRecord, "record_visit", "visits", &ctx.meta).await?;
     let (pairs, photos) = read_form_with_files(&st, &ctx, req, "photos").await?;
     let v = FormValues::from_pairs(pairs);
-    if let Some(id) = recorded(&ctx.token, &v.key) {
-        return Ok(see_other(&format!("/visits/{id}")));
-    }
+    // The form's hidden key makes a double tap or a resend one visit.
     let result = match v.input() {
         Ok(input) => match check_files(&st, &photos, "photos") {
-            Ok(()) => st.app.record_visit(&ctx.actor, &input, &ctx.meta).await,
+            Ok(()) => st.app.record_visit_keyed(&ctx.actor, &input, Some(&v.key), &ctx.meta).await,
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
     };
     match result {
-        Ok(row) => {
-            remember(&ctx.token, &v.key, row.id);
+        Ok((row, false)) => Ok(see_other(&format!("/visits/{}", row.id))),
+        Ok((row, true)) => {
             let mut failed = Vec::new();
             for (name, bytes) in &photos {
                 let Some(bytes) = bytes else { continue };

@@ -27,8 +27,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::TimeZone;
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::HashMap;
 use zhuqi_app::visits::{
     BehindRow, CampaignCoverage, CampaignInput, ComplianceSeries, DistrictCompliance, TodayRow, VisitDetail,
     VisitFilter, VisitInput, VisitRow, VisitRuleUpdate,
@@ -54,49 +53,6 @@ pub use detail::*;
 pub use form::*;
 pub use list::*;
 pub use reports::*;
-
-// ---------------------------------------------------------------------------
-// Double submits
-// ---------------------------------------------------------------------------
-
-/// How many recent (session, form key) → visit pairs the server remembers.
-const REMEMBERED: usize = 4096;
-
-/// Recently recorded visits by (session, form key or `Idempotency-Key`): a
-/// form sent twice (a double tap, a retry on a weak signal) records one
-/// visit, not two that would both count toward the monthly rule. Only a
-/// hash of the session token and key is kept.
-static RECORDED: Mutex<VecDeque<(u64, i64)>> = Mutex::new(VecDeque::new());
-
-fn fingerprint(token: &str, key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (token, key).hash(&mut h);
-    h.finish()
-}
-
-/// The visit this session already recorded with this key, if remembered.
-pub fn recorded(token: &str, key: &str) -> Option<i64> {
-    if key.is_empty() {
-        return None;
-    }
-    let f = fingerprint(token, key);
-    let g = RECORDED.lock().ok()?;
-    g.iter().find(|(k, _)| *k == f).map(|(_, id)| *id)
-}
-
-/// Remembers the visit a key recorded.
-pub fn remember(token: &str, key: &str, visit_id: i64) {
-    if key.is_empty() {
-        return;
-    }
-    if let Ok(mut g) = RECORDED.lock() {
-        if g.len() >= REMEMBERED {
-            g.pop_front();
-        }
-        g.push_back((fingerprint(token, key), visit_id));
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Labels and formats
