@@ -54,7 +54,7 @@ test('the coordinator opens /hot-issues, sees the 物流受限 wave and confirms
   await noOverflow(page, 'hot issue detail');
   await shot(page, 'hot-02-detail');
   await Promise.all([
-    page.waitForURL((u) => u.pathname === `/hot-issues/${wave.id}` && u.search.includes('msg='), { waitUntil: 'load' }),
+    page.waitForURL((u) => u.pathname === `/hot-issues/${wave.id}` && u.search.includes('flash='), { waitUntil: 'load' }),
     page.click('[data-testid=do-confirm]'),
   ]);
   assert.equal(await page.locator('[data-testid=hot-status]').getAttribute('data-status'), 'confirmed', 'confirmed on the page');

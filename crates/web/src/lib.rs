@@ -8,6 +8,7 @@ pub mod assets;
 pub mod client_ip;
 pub mod ctx;
 pub mod error;
+pub mod flash;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;

@@ -4,7 +4,7 @@
 //! bearer token) as the type detected on upload, never sniffed.
 
 use crate::api::attachments::file_field;
-use crate::ctx::{urlencode, Ctx, PageCtx};
+use crate::ctx::{Ctx, PageCtx};
 use crate::error::PageError;
 use crate::i18n::Lang;
 use crate::pages::form_files::check_multipart_csrf;
@@ -112,12 +112,12 @@ async fn upload_to(st: &AppState, ctx: &Ctx, owner: Owner, req: Request, back: &
         Ok((name, bytes)) => st.app.attach_to(&ctx.actor, owner, &name, &bytes, &ctx.meta).await.map(|_| ()),
         Err(e) => Err(e),
     };
-    let msg = match res {
-        Ok(()) => ctx.lang.t("saved").to_string(),
-        Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
+    let flash = match res {
+        Ok(()) => crate::flash::Flash::ok(ctx.lang.t("saved")),
+        Err(e @ AppError::Invalid(_)) => crate::flash::Flash::error(crate::error::public_message(&e)),
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&format!("{back}?msg={}", urlencode(&msg))))
+    Ok(Redirect::to(&format!("{back}?{}", crate::flash::query(ctx, &flash))))
 }
 
 /// POST /demands/{id}/attachments (multipart: `_csrf` first, then `file`)

@@ -9,6 +9,7 @@ use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::demands::DemandQuery;
 use crate::ctx::{random_hex, CsrfForm, Ctx, PageCtx};
 use crate::error::PageError;
+use crate::flash::Flash;
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -266,16 +267,21 @@ pub async fn submit(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
                     }
                 }
             }
-            let text = if !failed.is_empty() {
-                format!("{}{}{}", ctx.lang.t("demand_files_failed"), ctx.lang.t("colon"), failed.join("、"))
+            let flash = if !failed.is_empty() {
+                Flash::error(format!(
+                    "{}{}{}",
+                    ctx.lang.t("demand_files_failed"),
+                    ctx.lang.t("colon"),
+                    failed.join("、")
+                ))
             } else if files.is_empty() {
                 // Files can still be attached on the demand's page, right below this message.
-                ctx.lang.t("demand_submitted_attach").to_string()
+                Flash::ok(ctx.lang.t("demand_submitted_attach"))
             } else {
-                ctx.lang.t("demand_submitted").to_string()
+                Flash::ok(ctx.lang.t("demand_submitted"))
             };
-            let msg = crate::ctx::urlencode(&text);
-            Ok(axum::response::IntoResponse::into_response(Redirect::to(&format!("/demands/{}?msg={msg}", row.id))))
+            let to = format!("/demands/{}?{}", row.id, crate::flash::query(&ctx, &flash));
+            Ok(axum::response::IntoResponse::into_response(Redirect::to(&to)))
         }
         Err(AppError::Invalid(e)) => {
             let html = new_page(&st, &ctx, Some(format!("{}: {}", e.field, e.message)), Some(key)).await?;
@@ -352,13 +358,14 @@ struct DetailPage {
     suggested_name: Option<String>,
     ratings: Vec<(String, String)>,
     show_reply: bool,
-    message: Option<String>,
+    message: Option<Flash>,
     attachments: super::attachments::Section,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct DetailQuery {
-    pub msg: Option<String>,
+    /// A sealed one-time notice ([`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 /// A timeline entry in words: reasons and texts as written, departments by
@@ -492,7 +499,7 @@ pub async fn detail(
         suggested_name,
         ratings,
         show_reply,
-        message: q.msg,
+        message: crate::flash::read(&ctx, q.flash.as_deref()),
         attachments: super::attachments::section(&st, &ctx, id).await?,
         d,
     };
@@ -529,12 +536,12 @@ pub async fn act(
             }
         }
     }
-    let msg = match st.app.act(&ctx.actor, id, &action, &Value::Object(body), version, &ctx.meta).await {
-        Ok(_) => ctx.lang.t("saved").to_string(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => crate::error::public_message(&e),
+    let flash = match st.app.act(&ctx.actor, id, &action, &Value::Object(body), version, &ctx.meta).await {
+        Ok(_) => Flash::ok(ctx.lang.t("saved")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => Flash::error(crate::error::public_message(&e)),
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&format!("/demands/{id}?msg={}", crate::ctx::urlencode(&msg))))
+    Ok(Redirect::to(&format!("/demands/{id}?{}", crate::flash::query(&ctx, &flash))))
 }
 
 #[derive(Template)]

@@ -5,8 +5,9 @@
 
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::hot_issues::HotIssueQuery;
-use crate::ctx::{urlencode, CsrfForm, PageCtx};
+use crate::ctx::{CsrfForm, PageCtx};
 use crate::error::PageError;
+use crate::flash::Flash;
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
@@ -58,14 +59,15 @@ struct ListPage {
     similarity: String,
     significance: String,
     can_configure: bool,
-    message: Option<String>,
+    message: Option<Flash>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub page: Option<i64>,
-    pub msg: Option<String>,
+    /// A sealed one-time notice ([`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 /// GET /hot-issues
@@ -109,7 +111,7 @@ pub async fn list(
         significance: format!("{:.1}", f64::from(params.min_significance_pct) / 100.0),
         params,
         can_configure: ctx.actor.may(Capability::HotIssueConfigure),
-        message: q.msg,
+        message: crate::flash::read(&ctx, q.flash.as_deref()),
     };
     render(&ctx, &page)
 }
@@ -136,12 +138,13 @@ struct DetailPage {
     members: Vec<Member>,
     events: Vec<(String, String, String, String)>,
     decided: Option<String>,
-    message: Option<String>,
+    message: Option<Flash>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct DetailQuery {
-    pub msg: Option<String>,
+    /// A sealed one-time notice ([`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 /// GET /hot-issues/{id}
@@ -197,7 +200,7 @@ pub async fn detail(
         members,
         events,
         decided,
-        message: q.msg,
+        message: crate::flash::read(&ctx, q.flash.as_deref()),
         d,
     };
     render(&ctx, &p)
@@ -216,18 +219,18 @@ async fn decide(st: AppState, id: i64, d: Decision, f: CsrfForm<DecisionForm>) -
         Some(s) => match s.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                let msg = format!("lead_demand_id: '{s}' is not a number");
-                return Ok(Redirect::to(&format!("/hot-issues/{id}?msg={}", urlencode(&msg))));
+                let flash = Flash::error(format!("lead_demand_id: '{s}' is not a number"));
+                return Ok(Redirect::to(&format!("/hot-issues/{id}?{}", crate::flash::query(&ctx, &flash))));
             }
         },
     };
     let input = DecisionInput { reason: f.form.reason.unwrap_or_default(), lead_demand_id: lead };
-    let msg = match st.app.decide_hot_issue(&ctx.actor, id, d, &input, &ctx.meta).await {
-        Ok(_) => ctx.lang.t("saved").to_string(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => crate::error::public_message(&e),
+    let flash = match st.app.decide_hot_issue(&ctx.actor, id, d, &input, &ctx.meta).await {
+        Ok(_) => Flash::ok(ctx.lang.t("saved")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => Flash::error(crate::error::public_message(&e)),
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&format!("/hot-issues/{id}?msg={}", urlencode(&msg))))
+    Ok(Redirect::to(&format!("/hot-issues/{id}?{}", crate::flash::query(&ctx, &flash))))
 }
 
 /// POST /hot-issues/{id}/actions/confirm
@@ -289,13 +292,13 @@ pub async fn set_settings(State(st): State<AppState>, f: CsrfForm<SettingsForm>)
             min_significance_pct: hundredths("min_significance_pct", &form.min_significance)?,
         })
     })();
-    let msg = match parsed {
-        Err(m) => m,
+    let flash = match parsed {
+        Err(m) => Flash::error(m),
         Ok(p) => match st.app.set_hot_issue_params(&ctx.actor, &p, &ctx.meta).await {
-            Ok(()) => ctx.lang.t("saved").to_string(),
-            Err(e @ AppError::Invalid(_)) => crate::error::public_message(&e),
+            Ok(()) => Flash::ok(ctx.lang.t("saved")),
+            Err(e @ AppError::Invalid(_)) => Flash::error(crate::error::public_message(&e)),
             Err(e) => return Err(e.into()),
         },
     };
-    Ok(Redirect::to(&format!("/hot-issues?msg={}", urlencode(&msg))))
+    Ok(Redirect::to(&format!("/hot-issues?{}", crate::flash::query(&ctx, &flash))))
 }

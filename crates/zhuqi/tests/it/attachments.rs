@@ -186,7 +186,7 @@ async fn a_png_is_listed_and_served_as_png_with_nosniff() {
             .unwrap();
         let (s, h, _) = t.send(req).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{e}");
-        assert!(h[header::LOCATION].to_str().unwrap().starts_with(&format!("/demands/{id}?msg=")));
+        assert!(h[header::LOCATION].to_str().unwrap().starts_with(&format!("/demands/{id}?flash=")));
         // Without the CSRF token, with a wrong one, or with it only in the URL, nothing is stored.
         let (ct, bare) = multipart("回复附件2.png", &png_with(b"reply2"));
         let (_, wrong) = multipart_with_csrf(&"0".repeat(32), "回复附件2.png", &png_with(b"reply2"));

@@ -356,3 +356,65 @@ async fn a_time_limit_change_applies_to_the_next_demand_at_once() {
         assert_eq!(sign_dues, ["2026-09-21T00:00:00+08:00", "2026-09-22T00:00:00+08:00"], "{e}");
     }
 }
+
+/// Notices after a form come from the server only: `?msg=` text is never
+/// shown (a ready phishing link on a government site), a sealed `?flash=`
+/// shows only in the session that made it, and an error looks like an
+/// error (red, `role=alert`), a success like a success.
+#[tokio::test]
+async fn page_notices_come_from_the_server_and_errors_look_like_errors() {
+    let t = TestApp::new("sqlite").await;
+    let officer = t.token("officer-a").await;
+    let (s, d) = submit(&t, &officer, t.ids.ent_a1, None).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let (tok, csrf) = t.page_session("coordinator").await;
+    let page = |tok: String, path: String| {
+        let t = &t;
+        async move {
+            let req = axum::http::Request::get(path)
+                .header("cookie", format!("zhuqi_session={tok}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let (s, _, b) = t.send(req).await;
+            (s, String::from_utf8_lossy(&b).into_owned())
+        }
+    };
+    let post = |fields: String| {
+        let t = &t;
+        let tok = tok.clone();
+        let csrf = csrf.clone();
+        async move {
+            let req = axum::http::Request::post(format!("/demands/{id}/actions/dispatch"))
+                .header("cookie", format!("zhuqi_session={tok}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(format!("_csrf={csrf}&{fields}")))
+                .unwrap();
+            let (s, h, _) = t.send(req).await;
+            assert_eq!(s, StatusCode::SEE_OTHER);
+            h["location"].to_str().unwrap().to_string()
+        }
+    };
+    // A stale version: back to the page with the conflict, as an error.
+    let to = post(format!("version=99&department_id={}", t.ids.dept_t)).await;
+    assert!(to.starts_with(&format!("/demands/{id}?flash=")) && !to.contains("msg="), "{to}");
+    let (s, html) = page(tok.clone(), to.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"class="error-msg" role="alert" data-testid="flash" data-kind="error""#), "{html}");
+    // Someone else opening the same link sees no notice.
+    let (other, _) = t.page_session("admin").await;
+    let (_, html) = page(other.clone(), to.clone()).await;
+    assert!(!html.contains(r#"data-testid="flash""#), "another session must not see it");
+    // Text in the URL is never shown, forged seals neither.
+    let bait = "%E7%BC%B4%E7%BA%B3%E5%8A%A0%E6%80%A5%E8%B4%B9200%E5%85%83"; // 缴纳加急费200元
+    for q in [format!("msg={bait}"), format!("flash={bait}"), "flash=b%E7%BC%B4.00".to_string()] {
+        let (s, html) = page(tok.clone(), format!("/demands/{id}?{q}")).await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert!(!html.contains("缴纳加急费") && !html.contains(r#"data-testid="flash""#), "{q}");
+    }
+    // A success is a success.
+    let (_, d) = t.json(Method::GET, &format!("/api/v1/demands/{id}"), Some(&officer), None).await;
+    let to = post(format!("version={}&department_id={}", d["version"], t.ids.dept_t)).await;
+    let (_, html) = page(tok.clone(), to).await;
+    assert!(html.contains(r#"class="flash" role="status" data-testid="flash">"#), "{html}");
+}

@@ -38,7 +38,7 @@ struct DetailPage {
     demand_category: String,
     demand_title: String,
     demand_description: String,
-    message: Option<String>,
+    message: Option<crate::flash::Flash>,
     error: Option<String>,
     /// Photos and documents: (id, file name, shown inline as an image, "kind · size").
     photos: Vec<(i64, String, bool, String)>,
@@ -128,7 +128,7 @@ async fn detail_page(
     st: &AppState,
     ctx: &Ctx,
     id: i64,
-    message: Option<String>,
+    message: Option<crate::flash::Flash>,
     need: Option<NeedForm>,
     error: Option<String>,
 ) -> Result<Html<String>, PageError> {
@@ -213,7 +213,8 @@ async fn detail_page(
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MsgQuery {
-    pub msg: Option<String>,
+    /// A sealed one-time notice ([`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 /// GET /visits/{id}
@@ -223,7 +224,8 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<MsgQuery>,
 ) -> Result<Html<String>, PageError> {
-    detail_page(&st, &ctx, id, q.msg, None, None).await
+    let notice = crate::flash::read(&ctx, q.flash.as_deref());
+    detail_page(&st, &ctx, id, notice, None, None).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! The visit form: GET /visits/new, POST /visits, GET /visits/{id}/edit, POST /visits/{id}.
 
 use super::*;
+use crate::flash::Flash;
 
 // ---------------------------------------------------------------------------
 // The visit form: GET /visits/new, POST /visits, GET /visits/{id}/edit, POST /visits/{id}
@@ -307,12 +308,17 @@ pub async fn create(State(st): State<AppState>, PageCtx(ctx): PageCtx, req: Requ
                     failed.push(name.clone());
                 }
             }
-            let msg = if failed.is_empty() {
-                ctx.lang.t("visit_saved").to_string()
+            let flash = if failed.is_empty() {
+                Flash::ok(ctx.lang.t("visit_saved"))
             } else {
-                format!("{}{}{}", ctx.lang.t("visit_photo_failed"), ctx.lang.t("colon"), failed.join("、"))
+                Flash::error(format!(
+                    "{}{}{}",
+                    ctx.lang.t("visit_photo_failed"),
+                    ctx.lang.t("colon"),
+                    failed.join("、")
+                ))
             };
-            Ok(see_other(&format!("/visits/{}?msg={}", row.id, urlencode(&msg))))
+            Ok(see_other(&format!("/visits/{}?{}", row.id, crate::flash::query(&ctx, &flash))))
         }
         Err(e) => {
             let msg = form_error(e, &ctx)?;
@@ -365,7 +371,7 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Ok(see_other(&format!("/visits/{id}?msg={}", urlencode(ctx.lang.t("saved"))))),
+        Ok(_) => Ok(see_other(&format!("/visits/{id}?{}", crate::flash::query(&ctx, &Flash::ok(ctx.lang.t("saved")))))),
         Err(e) => {
             let msg = form_error(e, &ctx)?;
             let page = form_page(&ctx, Some((id, d.row.enterprise_name.clone())), Vec::new(), v, Some(msg));

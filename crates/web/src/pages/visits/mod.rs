@@ -16,7 +16,7 @@ use super::enterprises::xlsx_response;
 use super::form_files::{check_files, read_form_with_files};
 use super::{chrome, query_string, render, Chrome, Pager};
 use crate::api::visits::{month_or_now, parse_id, parse_instant, parse_mode, parse_status, VisitQuery};
-use crate::ctx::{random_hex, urlencode, CsrfForm, Ctx, PageCtx};
+use crate::ctx::{random_hex, CsrfForm, Ctx, PageCtx};
 use crate::error::{public_message, PageError};
 use crate::i18n::Lang;
 use crate::AppState;

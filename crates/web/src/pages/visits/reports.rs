@@ -160,13 +160,14 @@ struct CompliancePage {
     officers: Vec<OfficerView>,
     chart: Option<Chart>,
     rule: Option<RuleView>,
-    message: Option<String>,
+    message: Option<crate::flash::Flash>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ComplianceQuery {
     pub month: Option<String>,
-    pub msg: Option<String>,
+    /// A sealed one-time notice ([`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 fn rule_text(lang: Lang, min: u32, on_site_only: bool) -> String {
@@ -244,7 +245,7 @@ pub async fn compliance(
         officers,
         chart,
         rule,
-        message: q.msg,
+        message: crate::flash::read(&ctx, q.flash.as_deref()),
         month: report.month,
     };
     render(&ctx, &p)
@@ -309,10 +310,10 @@ pub async fn set_rule(State(st): State<AppState>, f: CsrfForm<Vec<(String, Strin
         Ok::<(), AppError>(())
     }
     .await;
-    let msg = match result {
-        Ok(()) => ctx.lang.t("saved").to_string(),
-        Err(e) => form_error(e, &ctx)?,
+    let flash = match result {
+        Ok(()) => crate::flash::Flash::ok(ctx.lang.t("saved")),
+        Err(e) => crate::flash::Flash::error(form_error(e, &ctx)?),
     };
     let m = if YearMonth::parse(&month).is_ok() { format!("month={month}&") } else { String::new() };
-    Ok(Redirect::to(&format!("/visits/compliance?{m}msg={}#rule", urlencode(&msg))))
+    Ok(Redirect::to(&format!("/visits/compliance?{m}{}#rule", crate::flash::query(&ctx, &flash))))
 }
