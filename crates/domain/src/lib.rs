@@ -8,6 +8,7 @@ pub mod category;
 pub mod clock;
 pub mod credit_code;
 pub mod demand;
+pub mod department;
 pub mod enterprise;
 pub mod error;
 pub mod hot_issues;
