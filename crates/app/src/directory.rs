@@ -66,26 +66,30 @@ fn mask_officer(actor: &Actor, mut o: OfficerRow) -> OfficerRow {
 }
 
 impl App {
-    /// The region tree (public to every signed-in user: it is reference data).
-    pub async fn regions(&self) -> Result<Vec<Region>> {
-        let mut c = self.store.read().await?;
-        Ok(zhuqi_store::regions::all(&mut c).await?)
-    }
-
+    /// The districts in use, for pickers (retired ones are left out).
     pub async fn districts(&self) -> Result<Vec<Region>> {
         let mut c = self.store.read().await?;
-        Ok(zhuqi_store::regions::by_level(&mut c, "district").await?)
+        let mut v = zhuqi_store::regions::by_level(&mut c, "district").await?;
+        v.retain(|r| r.retired_at.is_none());
+        Ok(v)
     }
 
+    /// The townships in use of a district, for pickers.
     pub async fn townships_of(&self, district_id: i64) -> Result<Vec<Region>> {
         let mut c = self.store.read().await?;
-        Ok(zhuqi_store::regions::children(&mut c, district_id).await?)
+        let mut v = zhuqi_store::regions::children(&mut c, district_id).await?;
+        v.retain(|r| r.retired_at.is_none());
+        Ok(v)
     }
 
-    /// Departments (reference data).
+    /// Departments in use (reference data, for pickers).
     pub async fn departments(&self) -> Result<Vec<Department>> {
-        let mut c = self.store.read().await?;
-        Ok(zhuqi_store::departments::list(&mut c).await?)
+        self.departments_listed(false).await
+    }
+
+    /// Every department, retired ones included (to name them in history).
+    pub async fn departments_all(&self) -> Result<Vec<Department>> {
+        self.departments_listed(true).await
     }
 
     /// The signed-in user's own record.
@@ -187,20 +191,9 @@ impl App {
             Phone::parse("contact_phone", &input.contact_phone)?.as_str().to_string()
         };
         let mut tx = self.store.begin().await?;
-        let district = zhuqi_store::regions::get(&mut tx, input.district_id).await?;
-        if district.as_ref().is_none_or(|d| d.level != "district") {
-            return Err(FieldError::new("district_id", format!("no district with id {}", input.district_id)).into());
-        }
-        if let Some(t) = input.township_id {
-            let town = zhuqi_store::regions::get(&mut tx, t).await?;
-            if town.as_ref().is_none_or(|r| r.parent_id != Some(input.district_id)) {
-                return Err(FieldError::new(
-                    "township_id",
-                    format!("township {t} is not in district {}", input.district_id),
-                )
-                .into());
-            }
-        }
+        // A retired district or township receives no new enterprises.
+        crate::org::check_usable_places(&mut tx, input.district_id, input.township_id, "district_id", "township_id")
+            .await?;
         let now = self.now_ms();
         let id = zhuqi_store::enterprises::insert(
             &mut tx,

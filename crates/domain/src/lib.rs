@@ -9,6 +9,7 @@ pub mod city;
 pub mod clock;
 pub mod credit_code;
 pub mod demand;
+pub mod department;
 pub mod enterprise;
 pub mod error;
 pub mod hot_issues;

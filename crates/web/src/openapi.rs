@@ -95,6 +95,36 @@ pub fn document() -> Value {
             op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionInput"}}}});
             op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
         }
+        // Regions and departments (city admin): add, rename, retire.
+        let org_body = match (r.method, r.path) {
+            ("POST", "/api/v1/regions") => {
+                Some(json!({"type": "object", "required": ["parent_id", "name"], "properties": {
+                "parent_id": {"type": "integer", "description": "The city (→ a district) or a district (→ a township)"},
+                "name": {"type": "string", "maxLength": 50},
+                "code": {"type": "string", "description": "Official code (district 6 digits, township 9); absent: generated <parent code>X01"},
+                "kind": {"type": "string", "maxLength": 10}, "sort_order": {"type": "integer"}}}))
+            }
+            ("PATCH", "/api/v1/regions/{id}") => Some(json!({"type": "object", "properties": {
+                "name": {"type": "string"}, "code": {"type": "string", "description": "Only while no enterprise is registered in it"},
+                "kind": {"type": "string"}, "sort_order": {"type": "integer"},
+                "retired": {"type": "boolean", "description": "true retires (409 with the count while it has enterprises), false restores"}}})),
+            ("POST", "/api/v1/departments") => Some(json!({"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "maxLength": 60}, "short_name": {"type": "string", "maxLength": 20},
+                "code": {"type": "string", "description": "Lowercase code; absent: generated dept-001…"},
+                "parent_unit": {"type": "string"}}})),
+            ("PATCH", "/api/v1/departments/{id}") => Some(json!({"type": "object", "properties": {
+                "name": {"type": "string"}, "short_name": {"type": "string"}, "parent_unit": {"type": "string"},
+                "retired": {"type": "boolean", "description": "true retires (409 with the count while it has open demands), false restores"},
+                "successor_department_id": {"type": "integer", "description": "With retired: true, the department the category routes move to"}}})),
+            _ => None,
+        };
+        if let Some(schema) = org_body {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+            if r.method == "POST" {
+                op["responses"]["201"] = json!({"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}});
+            }
+        }
         // Visits: the bodies of recording and editing, needs → demands, campaigns.
         if (r.path == "/api/v1/visits" && r.method == "POST") || (r.path == "/api/v1/visits/{id}" && r.method == "PUT")
         {

@@ -6,7 +6,7 @@
 //! what earlier ones changed), so add a route at the end of its group.
 
 use crate::{api, assets, ctx, openapi, pages, AppState};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 
 /// Who a route is for.
@@ -125,8 +125,12 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r("POST", "/api/v1/auth/logout", Api, "Sign out (ends the session or token)", &[], post(api::auth::logout)),
         r("GET", "/api/v1/me", Api, "The signed-in user, their capabilities and navigation", &[], get(api::auth::me)),
         r("GET", "/api/v1/users", Api, "Users by role (admins, auditor)", &["role", "page", "per_page"], get(api::directory::users)),
-        r("GET", "/api/v1/regions", Api, "Region tree: city, districts, townships", &[], get(api::directory::regions)),
-        r("GET", "/api/v1/departments", Api, "Departments (涉企部门)", &[], get(api::directory::departments)),
+        r("GET", "/api/v1/regions", Api, "Region tree: city, districts, townships (in use; ?include_retired=true for all)", &["include_retired"], get(api::directory::regions)),
+        r("POST", "/api/v1/regions", Api, "Add a district or township (city admin): {parent_id, name, code?, kind?, sort_order?} → 201", &[], post(api::org::create_region)),
+        r("PATCH", "/api/v1/regions/{id}", Api, "Rename, re-sort, re-code or retire a region (city admin): {name?, code?, kind?, sort_order?, retired?}", &[], patch(api::org::update_region)),
+        r("GET", "/api/v1/departments", Api, "Departments (涉企部门; in use; ?include_retired=true for all)", &["include_retired"], get(api::directory::departments)),
+        r("POST", "/api/v1/departments", Api, "Create a department (city admin): {name, short_name?, code?, parent_unit?} → 201 {id, …}", &[], post(api::org::create_department)),
+        r("PATCH", "/api/v1/departments/{id}", Api, "Rename or retire a department (city admin): {name?, short_name?, parent_unit?, retired?, successor_department_id?}", &[], patch(api::org::update_department)),
         r("GET", "/api/v1/enterprises", Api, "Enterprises in scope", &["q", "district_id", "township_id", "officer_id", "unassigned", "page", "per_page"], get(api::directory::enterprises)),
         r("POST", "/api/v1/enterprises", Api, "Register an enterprise (admins)", &[], post(api::directory::create_enterprise)),
         r("GET", "/api/v1/enterprises/{id}", Api, "Enterprise detail with assignment history", &[], get(api::directory::enterprise)),
@@ -178,7 +182,7 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r("POST", "/api/v1/enterprises/{id}/binding-codes", Api, "Issue a one-time binding code (8 digits, 24 h, single use) → 201 {code, expires_at}", &[], post(api::enterprise_code::issue_code)),
         r("GET", "/api/v1/enterprises/{id}/bindings", Api, "Pending binding requests, bound users and open one-time codes of an enterprise", &[], get(api::enterprise_code::bindings)),
         r("POST", "/api/v1/bindings/{id}/decide", Api, "Approve or refuse a binding request: {decision: approve|refuse, reason?}", &[], post(api::enterprise_code::decide)),
-        // ── Admin: the back office (assignments, coverage, users, imports, audit, dispatch catalogue, calendar); HTML pages like the others.
+        // ── Admin: the back office (assignments, coverage, users, imports, audit, dispatch catalogue, calendar, regions, departments); HTML pages like the others.
         r("GET", "/assignments", Page, "Assignment management", &[], get(pages::admin::assignments)),
         r("POST", "/assignments/bulk", Page, "Assign all unassigned enterprises of a district (form)", &[], post(pages::admin::bulk)),
         r("GET", "/coverage", Page, "Coverage per district", &[], get(pages::admin::coverage)),
@@ -195,6 +199,12 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r("POST", "/admin/calendar/days", Page, "Add a local calendar adjustment (form)", &[], post(pages::catalogue::add_day)),
         r("POST", "/admin/calendar/days/{date}/delete", Page, "Remove a local calendar adjustment (form)", &[], post(pages::catalogue::delete_day)),
         r("POST", "/admin/calendar/years", Page, "Mark a year's holidays as entered (form)", &[], post(pages::catalogue::mark_year)),
+        r("GET", "/admin/regions", Page, "Region tree: districts with townships and enterprise counts; add, rename, retire", &[], get(pages::org::regions)),
+        r("POST", "/admin/regions", Page, "Add a district or township (form)", &[], post(pages::org::create_region)),
+        r("POST", "/admin/regions/{id}", Page, "Rename or retire/restore a region (form)", &[], post(pages::org::update_region)),
+        r("GET", "/admin/departments", Page, "Departments with open demands and users; create, rename, retire", &[], get(pages::org::departments)),
+        r("POST", "/admin/departments", Page, "Create a department (form)", &[], post(pages::org::create_department)),
+        r("POST", "/admin/departments/{id}", Page, "Rename or retire/restore a department (form)", &[], post(pages::org::update_department)),
     ]
 }
 

@@ -219,10 +219,13 @@ impl App {
             .filter(|r| own_district.is_none() || r.district_id == own_district)
             .collect();
         let history = zhuqi_store::catalogue::limits_history_all(&mut c).await?;
-        let departments = zhuqi_store::departments::list(&mut c).await?;
+        // The pickers offer what is in use: retired departments lead nothing new.
+        let mut departments = zhuqi_store::departments::list(&mut c).await?;
+        departments.retain(|d| d.retired_at.is_none());
         let districts = zhuqi_store::regions::by_level(&mut c, "district")
             .await?
             .into_iter()
+            .filter(|d| d.retired_at.is_none() || own_district.is_some())
             .filter(|d| own_district.is_none_or(|o| o == d.id))
             .collect();
         let review_required = zhuqi_store::catalogue::review_required(&mut c).await?;
@@ -269,9 +272,8 @@ impl App {
         let now = self.now_ms();
         let detail = match (district_id, department_id) {
             (_, Some(dep)) => {
-                let Some(department) = zhuqi_store::departments::get(&mut tx, dep).await? else {
-                    return Err(FieldError::new("department_id", format!("no department with id {dep}")).into());
-                };
+                // A retired department leads nothing new.
+                let department = crate::org::usable_department(&mut tx, dep, "department_id").await?;
                 zhuqi_store::catalogue::set_route(&mut tx, category_code, district_id, dep, now, Some(actor.user_id))
                     .await?;
                 let scope = district_id.map_or_else(|| "city".to_string(), |d| format!("district:{d}"));

@@ -113,6 +113,18 @@ impl App {
                 return Err(FieldError::new("target", format!("no demand {target} in your scope")).into());
             }
         }
+        // A retired department receives no dispatch, transfer or request to assist.
+        let named: Vec<(i64, &str)> = match &cmd {
+            Command::Dispatch { lead, assisting, .. } => {
+                std::iter::once((*lead, "department_id")).chain(assisting.iter().map(|a| (*a, "assisting"))).collect()
+            }
+            Command::Transfer { lead, .. } => vec![(*lead, "department_id")],
+            Command::AddAssist { departments } => departments.iter().map(|d| (*d, "departments")).collect(),
+            _ => Vec::new(),
+        };
+        for (dep, field) in named.into_iter().filter(|(d, _)| *d > 0) {
+            crate::org::usable_department(&mut tx, dep, field).await?;
+        }
         let w = who(&mut tx, actor, before.enterprise_id).await?;
         let events = match demand::decide(&before, &cmd, &w, now, &cal) {
             Ok(ev) => ev,

@@ -50,9 +50,13 @@ impl App {
             }
             let display_name = r.required(errs, "display_name", 64);
             let district_id = r.district(errs, &places, restrict);
-            let department_id = r.required(errs, "department", 100).and_then(|d| {
-                let id = departments.get(&d).copied();
-                if id.is_none() {
+            let department_id = r.required(errs, "department", 100).and_then(|d| match departments.get(&d).copied() {
+                Some((id, false)) => Some(id),
+                Some((_, true)) => {
+                    r.err(errs, "department", format!("派出单位“{d}”已撤销 (department '{d}' is retired)"));
+                    None
+                }
+                None => {
                     r.err(
                         errs,
                         "department",
@@ -60,8 +64,8 @@ impl App {
                             "未知派出单位“{d}”，请填写部门名称或代码 (unknown department '{d}': give its name or code)"
                         ),
                     );
+                    None
                 }
-                id
             });
             let phone = r.phone(errs, "phone");
             let password = r.optional(errs, "password", 128).filter(|p| !p.is_empty());

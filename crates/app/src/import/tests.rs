@@ -474,3 +474,31 @@ async fn an_old_binary_xls_is_refused_with_what_to_do() {
     let msg = file_refusal(import(&fx, &fx.admin, ImportKind::Enterprises, "old.xls", &ole).await);
     assert!(msg.contains(".xlsx") && msg.contains(".csv"), "{msg}");
 }
+
+#[tokio::test]
+async fn rows_naming_a_retired_district_township_or_department_are_refused() {
+    let fx = fixture().await;
+    let meta = RequestMeta::default();
+    let regions = fx.app.regions(false).await.unwrap();
+    let id_of = |name: &str| regions.iter().find(|r| r.name == name).unwrap().id;
+    // An empty township and district retired; the department too.
+    let (zijin, qingtian) = (id_of("紫金街道"), id_of("青田县"));
+    let retire = crate::org::RegionPatch { retired: Some(true), ..Default::default() };
+    for id in [zijin, qingtian] {
+        fx.app.update_region(&fx.admin, id, &retire, &meta).await.unwrap();
+    }
+    let dept = fx.app.departments().await.unwrap()[0].id;
+    let retire = crate::org::DepartmentPatch { retired: Some(true), ..Default::default() };
+    fx.app.update_department(&fx.admin, dept, &retire, &meta).await.unwrap();
+
+    let errs = row_errors(import(&fx, &fx.admin, ImportKind::Enterprises, "e.csv", good_csv().as_bytes()).await);
+    let cols: Vec<(usize, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert!(cols.contains(&(2, "乡镇街道")) && cols.contains(&(3, "片区")), "{errs:?}");
+    assert!(errs.iter().all(|e| e.message.contains("已撤销") && e.message.contains("retired")), "{errs:?}");
+    assert_eq!(enterprise_count(&fx).await, 0);
+
+    let officers = "用户名,姓名,片区,派出单位\nzhang.san,张三,莲都区,D01\n";
+    let errs = row_errors(import(&fx, &fx.admin, ImportKind::Officers, "o.csv", officers.as_bytes()).await);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].message.contains("retired"), "{errs:?}");
+}

@@ -202,6 +202,11 @@ impl Cells<'_> {
             );
             return None;
         };
+        if places.retired.contains(&id) {
+            let name = places.district_name(id);
+            self.err(errs, "district", format!("片区“{name}”已撤销，不能再导入 (district {name} is retired)"));
+            return None;
+        }
         if let Some(own) = restrict.filter(|own| *own != id) {
             let own = places.district_name(own);
             self.err(
@@ -242,18 +247,26 @@ pub(super) struct Places {
     township_by_key: HashMap<(i64, String), i64>,
     /// Township name/code → the districts having such a township.
     township_districts: HashMap<String, Vec<i64>>,
+    /// Retired districts and townships: rows naming them are refused.
+    retired: std::collections::HashSet<i64>,
 }
 
 impl Places {
     pub(super) async fn load(c: &mut Conn) -> Result<Self> {
         let mut p = Self::default();
         for d in zhuqi_store::regions::by_level(c, "district").await? {
+            if d.retired_at.is_some() {
+                p.retired.insert(d.id);
+            }
             p.district_by_key.insert(d.name.clone(), d.id);
             p.district_by_key.insert(d.code.clone(), d.id);
             p.district_names.insert(d.id, d.name);
         }
         for t in zhuqi_store::regions::by_level(c, "township").await? {
             let Some(parent) = t.parent_id else { continue };
+            if t.retired_at.is_some() {
+                p.retired.insert(t.id);
+            }
             for key in [t.name, t.code] {
                 p.township_by_key.insert((parent, key.clone()), t.id);
                 p.township_districts.entry(key).or_default().push(parent);
@@ -273,6 +286,9 @@ impl Places {
     /// The township `v` of district `d`, or a message saying what is wrong.
     pub(super) fn township(&self, d: i64, v: &str) -> Result<i64, String> {
         if let Some(id) = self.township_by_key.get(&(d, v.to_string())) {
+            if self.retired.contains(id) {
+                return Err(format!("乡镇街道“{v}”已撤销，不能再导入 (township '{v}' is retired)"));
+            }
             return Ok(*id);
         }
         let dn = self.district_name(d);
@@ -286,12 +302,13 @@ impl Places {
     }
 }
 
-/// Departments by name and by code.
-pub(super) async fn load_departments(c: &mut Conn) -> Result<HashMap<String, i64>> {
+/// Departments by name and by code, with whether each is retired.
+pub(super) async fn load_departments(c: &mut Conn) -> Result<HashMap<String, (i64, bool)>> {
     let mut m = HashMap::new();
     for d in zhuqi_store::departments::list(c).await? {
-        m.insert(d.name, d.id);
-        m.insert(d.code, d.id);
+        let retired = d.retired_at.is_some();
+        m.insert(d.name, (d.id, retired));
+        m.insert(d.code, (d.id, retired));
     }
     Ok(m)
 }

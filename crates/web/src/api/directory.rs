@@ -21,15 +21,30 @@ use zhuqi_store::{Page, Paged};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// GET /api/v1/regions
-pub async fn regions(State(st): State<AppState>, _: ApiCtx) -> ApiResult<Value> {
-    let r = st.app.regions().await?;
+#[derive(Debug, Deserialize)]
+pub struct ReferenceQuery {
+    /// `true`: retired regions or departments too (hidden from pickers by default).
+    pub include_retired: Option<bool>,
+}
+
+/// GET /api/v1/regions — in use only, unless `?include_retired=true`;
+/// each with `retired` and `retired_at`.
+pub async fn regions(State(st): State<AppState>, _: ApiCtx, Query(q): Query<ReferenceQuery>) -> ApiResult<Value> {
+    let r: Vec<Value> =
+        st.app.regions(q.include_retired.unwrap_or(false)).await?.iter().map(super::org::with_retired).collect();
     Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
 }
 
-/// GET /api/v1/departments
-pub async fn departments(State(st): State<AppState>, _: ApiCtx) -> ApiResult<Value> {
-    let r = st.app.departments().await?;
+/// GET /api/v1/departments — in use only, unless `?include_retired=true`;
+/// each with `short_name`, `retired` and `retired_at`.
+pub async fn departments(State(st): State<AppState>, _: ApiCtx, Query(q): Query<ReferenceQuery>) -> ApiResult<Value> {
+    let r: Vec<Value> = st
+        .app
+        .departments_listed(q.include_retired.unwrap_or(false))
+        .await?
+        .iter()
+        .map(super::org::with_retired)
+        .collect();
     Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
 }
 

@@ -446,7 +446,10 @@ pub async fn detail(
         (lang.t("interim_due").to_string(), opt(s.interim_due)),
         (lang.t("callback_due").to_string(), opt(s.callback_due)),
     ];
-    let dept_names: Vec<(i64, String)> = st.app.departments().await?.into_iter().map(|d| (d.id, d.name)).collect();
+    // Every department names the timeline's events (retired ones too); the
+    // pickers offer only the departments in use.
+    let all_depts = st.app.departments_all().await?;
+    let dept_names: Vec<(i64, String)> = all_depts.iter().map(|d| (d.id, d.name.clone())).collect();
     let timeline = d
         .timeline
         .iter()
@@ -477,7 +480,8 @@ pub async fn detail(
         None
     };
     let suggested_name = suggested.and_then(|id| dept_names.iter().find(|d| d.0 == id)).map(|d| d.1.clone());
-    let departments = dept_names;
+    let departments: Vec<(i64, String)> =
+        all_depts.into_iter().filter(|d| d.retired_at.is_none()).map(|d| (d.id, d.name)).collect();
     let ratings = zhuqi_domain::demand::Rating::ALL
         .iter()
         .map(|r| {

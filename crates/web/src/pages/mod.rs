@@ -13,6 +13,7 @@ pub mod hot_issues;
 pub mod login;
 pub mod metrics;
 pub mod officers;
+pub mod org;
 pub mod visits;
 
 use crate::ctx::{urlencode, Ctx};
@@ -102,6 +103,8 @@ pub const NAV: &[NavEntry] = &[
     entry("notifications", "/notifications", Some(Capability::NotificationRead)),
     entry("categories", "/admin/categories", Some(Capability::CategoryManage)),
     entry("calendar", "/admin/calendar", Some(Capability::CalendarManage)),
+    entry("regions", "/admin/regions", Some(Capability::RegionManage)),
+    entry("departments", "/admin/departments", Some(Capability::DepartmentManage)),
 ];
 
 /// The navigation a role gets: (key, href, text key), in page order.
@@ -215,6 +218,8 @@ mod tests {
                 ("notifications", "/notifications", "notifications"),
                 ("categories", "/admin/categories", "categories"),
                 ("calendar", "/admin/calendar", "calendar"),
+                ("regions", "/admin/regions", "regions"),
+                ("departments", "/admin/departments", "departments"),
             ],
             Role::DistrictAdmin => &[
                 ("home", "/", "home"),

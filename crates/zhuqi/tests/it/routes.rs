@@ -39,6 +39,8 @@ enum Obj {
     Param(&'static str),
     /// The district-monthly report of district A (outside: district B's).
     DistrictReport,
+    /// The transport department (city-wide object).
+    Department,
 }
 
 /// What the route's body looks like.
@@ -88,6 +90,18 @@ enum Body_ {
     /// The default detection rule again, so detection elsewhere does not change.
     HotSettingsForm,
     HotSettingsJson,
+    /// A new township of district B (a fresh name each time).
+    NewRegionJson,
+    NewRegionForm,
+    /// The region's sort order as it is: allowed, and nothing changes.
+    RegionSameJson,
+    RegionSameForm,
+    /// A new department (a fresh name each time).
+    NewDepartmentJson,
+    NewDepartmentForm,
+    /// The department's parent unit as it is: allowed, and nothing changes.
+    DepartmentSameJson,
+    DepartmentSameForm,
 }
 
 struct Spec {
@@ -327,6 +341,19 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("POST", "/api/v1/officer-ratings") => {
             s(Obj::None, LoginJsonEmpty, Cap(C::MyOfficerRead), StatusCode::UNPROCESSABLE_ENTITY)
         }
+        // Regions and departments, managed by the city admin (issue 12).
+        ("POST", "/api/v1/regions") => s(Obj::None, NewRegionJson, Cap(C::RegionManage), StatusCode::CREATED),
+        ("PATCH", "/api/v1/regions/{id}") => s(District, RegionSameJson, Cap(C::RegionManage), OK),
+        ("POST", "/api/v1/departments") => {
+            s(Obj::None, NewDepartmentJson, Cap(C::DepartmentManage), StatusCode::CREATED)
+        }
+        ("PATCH", "/api/v1/departments/{id}") => s(Obj::Department, DepartmentSameJson, Cap(C::DepartmentManage), OK),
+        ("GET", "/admin/regions") => s(Obj::None, Empty, Cap(C::RegionManage), OK),
+        ("POST", "/admin/regions") => s(Obj::None, NewRegionForm, Cap(C::RegionManage), SEE),
+        ("POST", "/admin/regions/{id}") => s(District, RegionSameForm, Cap(C::RegionManage), SEE),
+        ("GET", "/admin/departments") => s(Obj::None, Empty, Cap(C::DepartmentManage), OK),
+        ("POST", "/admin/departments") => s(Obj::None, NewDepartmentForm, Cap(C::DepartmentManage), SEE),
+        ("POST", "/admin/departments/{id}") => s(Obj::Department, DepartmentSameForm, Cap(C::DepartmentManage), SEE),
         _ => None,
     }
 }
@@ -391,6 +418,7 @@ fn objects(t: &Fixture<'_>, user: &str, obj: Obj) -> (String, Option<String>) {
             return (r(i.district_a), outside);
         }
         (Obj::Param(p), _) => return (p.to_string(), None),
+        (Obj::Department, _) => (i.dept_t, None),
         (Obj::None, _) => return (String::new(), None),
     };
     (a.to_string(), b.map(|x| x.to_string()))
@@ -575,6 +603,33 @@ fn build(
         Body_::HotReasonJson => json(b, serde_json::json!({"reason": "各自办理"})),
         Body_::HotSettingsForm => {
             form(b, format!("_csrf={csrf}&min_enterprises=5&window_days=7&min_similarity=0.25&min_significance=3.0"))
+        }
+        Body_::NewRegionJson => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            json(b, serde_json::json!({"parent_id": t.ids.district_b, "name": format!("测试镇{n}"), "kind": "镇"}))
+        }
+        Body_::NewRegionForm => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            form(b, format!("_csrf={csrf}&parent_id={}&name=Town{n}&code=&kind=", t.ids.district_b))
+        }
+        // Both districts of the fixture have sort order 1 and 2; A is the in-scope one.
+        Body_::RegionSameJson => {
+            json(b, serde_json::json!({"sort_order": if target == t.ids.district_a.to_string() { 1 } else { 2 }}))
+        }
+        Body_::RegionSameForm => {
+            form(b, format!("_csrf={csrf}&sort_order={}", if target == t.ids.district_a.to_string() { 1 } else { 2 }))
+        }
+        Body_::NewDepartmentJson => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            json(b, serde_json::json!({"name": format!("测试部门{n}"), "short_name": "测试"}))
+        }
+        Body_::NewDepartmentForm => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            form(b, format!("_csrf={csrf}&name=Dept{n}&short_name=&parent_unit=&code="))
+        }
+        Body_::DepartmentSameJson => json(b, serde_json::json!({"parent_unit": "丽水市人民政府"})),
+        Body_::DepartmentSameForm => {
+            form(b, format!("_csrf={csrf}&parent_unit=%E4%B8%BD%E6%B0%B4%E5%B8%82%E4%BA%BA%E6%B0%91%E6%94%BF%E5%BA%9C"))
         }
         Body_::HotSettingsJson => json(
             b,
