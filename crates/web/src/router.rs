@@ -6,7 +6,7 @@
 //! what earlier ones changed), so add a route at the end of its group.
 
 use crate::{api, assets, ctx, openapi, pages, AppState};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 
 /// Who a route is for.
@@ -127,14 +127,19 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r("GET", "/api/v1/users", Api, "Users by role (admins, auditor)", &["role", "page", "per_page"], get(api::directory::users)),
         r("GET", "/api/v1/regions", Api, "Region tree: city, districts, townships", &[], get(api::directory::regions)),
         r("GET", "/api/v1/departments", Api, "Departments (涉企部门)", &[], get(api::directory::departments)),
-        r("GET", "/api/v1/enterprises", Api, "Enterprises in scope", &["q", "district_id", "township_id", "officer_id", "unassigned", "page", "per_page"], get(api::directory::enterprises)),
+        r("GET", "/api/v1/enterprises", Api, "Enterprises in scope", &["q", "district_id", "township_id", "officer_id", "unassigned", "include_deregistered", "page", "per_page"], get(api::directory::enterprises)),
         r("POST", "/api/v1/enterprises", Api, "Register an enterprise (admins)", &[], post(api::directory::create_enterprise)),
         r("GET", "/api/v1/enterprises/{id}", Api, "Enterprise detail with assignment history", &[], get(api::directory::enterprise)),
         r("GET", "/api/v1/enterprises/{id}/assignments", Api, "Assignment history of an enterprise", &[], get(api::directory::enterprise_assignments)),
+        r("PATCH", "/api/v1/enterprises/{id}", Api, "Edit an enterprise: {name?, address?, contact_name?, contact_phone?, industry_code?, size?, township_id?} (each change kept; credit_code never changes)", &[], patch(api::directory::edit_enterprise)),
+        r("GET", "/api/v1/enterprises/{id}/history", Api, "Change history of an enterprise record (field, old_value, new_value, who, when)", &[], get(api::directory::enterprise_history)),
+        r("POST", "/api/v1/enterprises/{id}/deregister", Api, "Deregister (注销 cancelled / 迁出 moved_out): {kind, reason, date}", &[], post(api::directory::deregister_enterprise)),
         r("PUT", "/api/v1/enterprises/{id}/officer", Api, "Assign or reassign the officer: {officer_id, reason}", &[], put(api::directory::assign)),
         r("POST", "/api/v1/districts/{id}/assign-unassigned", Api, "Assign every unassigned enterprise of a district", &[], post(api::directory::bulk_assign)),
         r("GET", "/api/v1/officers", Api, "Officers in scope", &["q", "district_id", "department_id", "idle", "page", "per_page"], get(api::directory::officers)),
         r("GET", "/api/v1/officers/{id}", Api, "Officer detail with enterprises served", &[], get(api::directory::officer)),
+        r("PATCH", "/api/v1/officers/{id}", Api, "Transfer an officer: {district_id?, home_department_id?, reason?}", &[], patch(api::directory::transfer_officer)),
+        r("POST", "/api/v1/officers/{id}/handover", Api, "Hand all the officer's enterprises over: {to_officer_id} or {spread_in_district: true}, reason? → {moved, assignments}", &[], post(api::directory::handover)),
         r("GET", "/api/v1/coverage", Api, "Coverage per district", &[], get(api::directory::coverage)),
         r("GET", "/api/v1/audit", Api, "Audit log (city admin, auditor)", &["action", "page", "per_page"], get(api::directory::audit)),
         r("POST", "/api/v1/imports/{kind}", Api, "Import enterprises|officers|assignments from the request body (.xlsx or .csv)", &[], post(api::directory::import)),

@@ -19,6 +19,7 @@ mod harness;
 mod hot_issues;
 mod jobs;
 mod metrics;
+mod officers_enterprises;
 mod registry;
 mod routes;
 mod schema_parity;

@@ -182,6 +182,17 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("GET", "/api/v1/enterprises/{id}") | ("GET", "/api/v1/enterprises/{id}/assignments") => {
             s(Enterprise, Empty, Cap(C::EnterpriseRead), OK)
         }
+        // `{}`: an empty edit changes nothing (200); an empty deregistration
+        // names the field (422) once who and scope are checked.
+        ("PATCH", "/api/v1/enterprises/{id}") => s(Enterprise, LoginJsonEmpty, Cap(C::EnterpriseManage), OK),
+        ("GET", "/api/v1/enterprises/{id}/history") => s(Enterprise, Empty, Cap(C::EnterpriseRead), OK),
+        ("POST", "/api/v1/enterprises/{id}/deregister") => {
+            s(Enterprise, LoginJsonEmpty, Cap(C::EnterpriseManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        // `{}` names the missing field (422) once who and scope are checked.
+        ("PATCH", "/api/v1/officers/{id}") | ("POST", "/api/v1/officers/{id}/handover") => {
+            s(Officer, LoginJsonEmpty, Cap(C::OfficerManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
         ("PUT", "/api/v1/enterprises/{id}/officer") => s(Enterprise, AssignJson, Cap(C::AssignmentManage), OK),
         ("POST", "/api/v1/districts/{id}/assign-unassigned") => s(District, Empty, Cap(C::AssignmentManage), OK),
         ("GET", "/api/v1/officers") => s(Obj::None, Empty, Cap(C::OfficerRead), OK),
