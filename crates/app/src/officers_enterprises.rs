@@ -289,10 +289,10 @@ impl App {
             let mut loads: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
             for eid in &current {
                 let Some(d) = districts.get(eid).copied() else { continue };
-                if !loads.contains_key(&d) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = loads.entry(d) {
                     let mut l = zhuqi_store::assignments::load_by_officer(&mut tx, d).await?;
                     l.retain(|(id, _)| *id != officer_id);
-                    loads.insert(d, l);
+                    slot.insert(l);
                 }
                 let slot = loads.get_mut(&d).and_then(|l| l.iter_mut().min_by_key(|(id, n)| (*n, *id)));
                 let Some(slot) = slot else {

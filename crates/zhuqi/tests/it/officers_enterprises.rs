@@ -511,3 +511,84 @@ async fn deregistration_stops_the_code_sign_in_new_demands_and_visit_counts_but_
         assert_eq!(s, StatusCode::CONFLICT);
     }
 }
+
+async fn page(t: &TestApp, tok: &str, uri: &str) -> (StatusCode, String) {
+    let req = axum::http::Request::get(uri)
+        .header("cookie", format!("zhuqi_session={tok}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (s, _, b) = t.send(req).await;
+    (s, String::from_utf8_lossy(&b).into_owned())
+}
+
+async fn post_form(t: &TestApp, tok: &str, uri: &str, body: String) -> StatusCode {
+    let req = axum::http::Request::post(uri)
+        .header("cookie", format!("zhuqi_session={tok}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    t.send(req).await.0
+}
+
+#[tokio::test]
+async fn the_pages_edit_deregister_hand_over_and_transfer_through_forms() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let (tok, csrf) = t.page_session("district-a").await;
+        let ent = format!("/enterprises/{}", t.ids.ent_a1);
+        let (s, html) = page(&t, &tok, &ent).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("data-testid=\"edit-form\"") && html.contains("data-testid=\"deregister-form\""), "{e}");
+        // An officer sees no forms.
+        let (otok, _) = t.page_session("officer-a").await;
+        let (_, html) = page(&t, &otok, &ent).await;
+        assert!(!html.contains("edit-form"));
+        let s = post_form(
+            &t,
+            &tok,
+            &format!("{ent}/edit"),
+            format!(
+                "_csrf={csrf}&name=%E4%B8%BD%E6%B0%B4%E5%B8%82%E7%94%B2%E6%96%B0%E5%90%8D%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8&address=&contact_name=&contact_phone=&industry_code=C3443&size=below&township_id={}",
+                t.ids.township_a
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{e}");
+        let (_, html) = page(&t, &tok, &ent).await;
+        assert!(html.contains("丽水市甲新名有限公司") && html.contains("data-testid=\"changes\""), "{e}");
+        // Without the token nothing changes.
+        let s = post_form(&t, &tok, &format!("{ent}/edit"), "name=x".into()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // Officer page: hand over, then the history shows it.
+        let off = format!("/officers/{}", t.ids.officer_a);
+        let (_, html) = page(&t, &tok, &off).await;
+        assert!(html.contains("handover-form") && html.contains("transfer-form"), "{e}");
+        let s = post_form(&t, &tok, &format!("{off}/handover"), format!("_csrf={csrf}&target=spread")).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(current_officer(&t, t.ids.ent_a1).await, Some(t.ids.officer_a2));
+        let s = post_form(
+            &t,
+            &tok,
+            &format!("{off}/transfer"),
+            format!("_csrf={csrf}&district_id={}&home_department_id={}&reason=x", t.ids.district_a, t.ids.dept_t),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        // Deregister through the form; the page shows 已注销 and no more forms.
+        let s = post_form(
+            &t,
+            &tok,
+            &format!("{ent}/deregister"),
+            format!("_csrf={csrf}&kind=moved_out&date=2026-11-20&reason=%E8%BF%81%E5%87%BA&confirm=1"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, html) = page(&t, &tok, &ent).await;
+        assert!(html.contains("data-testid=\"deregistered\"") && !html.contains("edit-form"), "{e}");
+        // The list leaves it out unless asked, then marks it 已注销.
+        let (_, html) = page(&t, &tok, "/enterprises").await;
+        assert!(!html.contains("丽水市甲新名有限公司"), "{e}");
+        let (_, html) = page(&t, &tok, "/enterprises?include_deregistered=1").await;
+        assert!(html.contains("丽水市甲新名有限公司") && html.contains("已注销"), "{e}");
+    }
+}

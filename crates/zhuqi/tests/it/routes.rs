@@ -163,6 +163,15 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         }
         ("GET", "/enterprises/{id}") => s(Enterprise, Empty, Cap(C::EnterpriseRead), OK),
         ("POST", "/enterprises/{id}/assign") => s(Enterprise, AssignForm, Cap(C::AssignmentManage), SEE),
+        // Only the token: an edit that changes nothing (303); a deregistration,
+        // handover or transfer naming its missing field (422) once who and scope are checked.
+        ("POST", "/enterprises/{id}/edit") => s(Enterprise, CsrfOnly, Cap(C::EnterpriseManage), SEE),
+        ("POST", "/enterprises/{id}/deregister") => {
+            s(Enterprise, CsrfOnly, Cap(C::EnterpriseManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        ("POST", "/officers/{id}/handover") | ("POST", "/officers/{id}/transfer") => {
+            s(Officer, CsrfOnly, Cap(C::OfficerManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
         ("GET", "/officers") | ("GET", "/officers/export.xlsx") => s(Obj::None, Empty, Cap(C::OfficerRead), OK),
         ("GET", "/officers/{id}") => s(Officer, Empty, Cap(C::OfficerRead), OK),
         ("GET", "/assignments") => s(Obj::None, Empty, Cap(C::AssignmentManage), OK),
