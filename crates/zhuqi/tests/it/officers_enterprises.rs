@@ -384,6 +384,17 @@ async fn deregistration_stops_the_code_sign_in_new_demands_and_visit_counts_but_
             t.json(Method::GET, &format!("/api/v1/enterprises/{}/code", t.ids.ent_a1), Some(&admin), None).await;
         assert_eq!(s, StatusCode::OK, "{code}");
         let token = code["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        // A binding request waiting for approval.
+        let (s, pending) = t
+            .json(
+                Method::POST,
+                &format!("/api/v1/codes/{token}/bind"),
+                None,
+                Some(json!({"name": "王五", "phone": "13500000000", "password": "Zq-lishui-2026-door"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{pending}");
+        let request = pending["request_id"].as_i64().unwrap();
         let (_, cov) = t.json(Method::GET, "/api/v1/coverage", Some(&admin), None).await;
         let a_count = |cov: &Value| {
             cov["items"].as_array().unwrap().iter().find(|d| d["district_id"] == t.ids.district_a).unwrap()
@@ -440,6 +451,16 @@ async fn deregistration_stops_the_code_sign_in_new_demands_and_visit_counts_but_
             t.send(axum::http::Request::get(format!("/c/{token}")).body(axum::body::Body::empty()).unwrap()).await;
         assert_eq!(s, StatusCode::CONFLICT);
         assert!(String::from_utf8_lossy(&page).contains("企业已注销"));
+        // … and the waiting request is not approved.
+        let (s, v) = t
+            .json(
+                Method::POST,
+                &format!("/api/v1/bindings/{request}/decide"),
+                Some(&admin),
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
         // (b) The live session ended; signing in is refused.
         let (s, _) = t.json(Method::GET, "/api/v1/me", Some(&ent), None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -482,6 +503,18 @@ async fn deregistration_stops_the_code_sign_in_new_demands_and_visit_counts_but_
         assert_eq!(l["total"], 3, "{l}");
         let (_, cov) = t.json(Method::GET, "/api/v1/coverage", Some(&admin), None).await;
         assert_eq!(a_count(&cov), 1, "{cov}");
+        // Door-knock campaigns: one starting 1 November counts ent_a1 (deregistered
+        // on the 20th) but not ent_a2 (from the 1st); one starting on the 21st neither.
+        let da = t.token("district-a").await;
+        for (starts, expected) in [("2026-11-01", 2), ("2026-11-21", 1)] {
+            let c = json!({"name": "敲门走访", "starts_on": starts, "ends_on": "2026-12-31"});
+            let (s, row) = t.json(Method::POST, "/api/v1/campaigns", Some(&da), Some(c)).await;
+            assert_eq!(s, StatusCode::CREATED, "{row}");
+            let (s, cov) =
+                t.json(Method::GET, &format!("/api/v1/campaigns/{}/coverage", row["id"]), Some(&da), None).await;
+            assert_eq!(s, StatusCode::OK, "{cov}");
+            assert_eq!(cov["enterprises"], expected, "{e} {starts}: {cov}");
+        }
         // December: November (the month of ent_a1's date) still counts ent_a1,
         // not ent_a2 (deregistered from 1 November); December counts neither.
         t.clock.set(Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).unwrap());
