@@ -532,6 +532,18 @@ async fn deregistration_stops_the_code_sign_in_new_demands_and_visit_counts_but_
         assert_eq!(district_a(&dec), 0, "{dec}");
         let (_, behind) = t.json(Method::GET, "/api/v1/visits/behind", Some(&admin), None).await;
         assert!(!behind.to_string().contains(&format!("\"enterprise_id\":{}", t.ids.ent_a1)), "{behind}");
+        // An assignment import does not give it an officer again.
+        let csv = format!("统一社会信用代码,服务员用户名\n{},officer-a\n", credit_code(1));
+        let req = axum::http::Request::post("/api/v1/imports/assignments")
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(axum::http::header::CONTENT_TYPE, "text/csv")
+            .body(axum::body::Body::from(csv))
+            .unwrap();
+        let (s, _, body) = t.send(req).await;
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v.to_string().contains("已注销"), "{v}");
+        assert_eq!(current_officer(&t, t.ids.ent_a1).await, None);
         // Edits of a deregistered enterprise are refused.
         let (s, _) = t
             .json(
