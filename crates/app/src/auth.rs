@@ -168,6 +168,12 @@ pub(crate) async fn actor_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<
         return Ok(None);
     }
     let Some(role) = Role::parse(&u.role) else { return Ok(None) };
+    // The users of a deregistered enterprise (注销 / 迁出) no longer sign in.
+    if let Some(e) = u.enterprise_id {
+        if zhuqi_store::enterprises::is_deregistered(c, e).await? {
+            return Ok(None);
+        }
+    }
     Ok(Some(Actor {
         user_id: u.id,
         username: u.username,

@@ -10,7 +10,8 @@ use zhuqi_domain::role::OfficerScope;
 use zhuqi_domain::{Actor, Capability, CreditCode, FieldError, Role, Scope};
 use zhuqi_store::assignments::AssignmentRow;
 use zhuqi_store::departments::Department;
-use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow, NewEnterprise};
+use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseChange, EnterpriseFilter, EnterpriseRow, NewEnterprise};
+use zhuqi_store::officer_moves::TransferRow;
 use zhuqi_store::regions::Region;
 use zhuqi_store::users::{OfficerFilter, OfficerRow, UserRow};
 use zhuqi_store::{Page, Paged};
@@ -21,7 +22,10 @@ pub struct EnterpriseDetail {
     #[serde(flatten)]
     pub enterprise: EnterpriseRow,
     pub officer_phone: Option<String>,
+    /// The assignment history (officers), newest first.
     pub history: Vec<AssignmentRow>,
+    /// The record's change history (edits, deregistration), newest first.
+    pub changes: Vec<EnterpriseChange>,
 }
 
 /// An officer with the enterprises they serve and served.
@@ -30,6 +34,8 @@ pub struct OfficerDetail {
     #[serde(flatten)]
     pub officer: OfficerRow,
     pub assignments: Vec<AssignmentRow>,
+    /// Transfers to another district or home unit, newest first.
+    pub transfers: Vec<TransferRow>,
 }
 
 /// Input of enterprise creation (API and forms).
@@ -158,7 +164,12 @@ impl App {
             Some(o) => zhuqi_store::users::get(&mut c, o).await?.map(|u| u.phone),
             None => None,
         };
-        Ok(EnterpriseDetail { enterprise: mask_enterprise(actor, e), officer_phone, history })
+        let changes = if actor.may(Capability::EnterpriseManage) || actor.may(Capability::AuditRead) {
+            zhuqi_store::enterprises::changes(&mut c, id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(EnterpriseDetail { enterprise: mask_enterprise(actor, e), officer_phone, history, changes })
     }
 
     /// Registers an enterprise (city admin anywhere, district admin in their district).
@@ -257,7 +268,12 @@ impl App {
             // An enterprise sees its officer, not the officer's other enterprises.
             assignments.retain(|a| Some(a.enterprise_id) == actor.enterprise_id);
         }
-        Ok(OfficerDetail { officer: mask_officer(actor, o), assignments })
+        let transfers = if actor.role == Role::EnterpriseUser {
+            Vec::new()
+        } else {
+            zhuqi_store::officer_moves::transfers(&mut c, id).await?
+        };
+        Ok(OfficerDetail { officer: mask_officer(actor, o), assignments, transfers })
     }
 
     /// Assigns (or reassigns) an officer to an enterprise. The old

@@ -19,6 +19,7 @@ pub mod hot_issues;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod officers_enterprises;
 pub mod org;
 pub mod qr;
 pub mod rate_limit;

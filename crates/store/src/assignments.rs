@@ -89,13 +89,39 @@ pub async fn load_by_officer(c: &mut Conn, district_id: i64) -> Result<Vec<(i64,
     .await?)
 }
 
-/// Enterprises of a district without a current officer.
+/// Enterprises of a district without a current officer (deregistered ones need none).
 pub async fn unassigned_in(c: &mut Conn, district_id: i64) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT e.id FROM enterprises e WHERE e.district_id = $1 AND NOT EXISTS \
+        "SELECT e.id FROM enterprises e WHERE e.district_id = $1 AND e.deregistered_at IS NULL AND NOT EXISTS \
          (SELECT 1 FROM assignments a WHERE a.enterprise_id = e.id AND a.valid_to IS NULL) ORDER BY e.id",
     )
     .bind(district_id)
     .fetch_all(&mut *c)
     .await?)
+}
+
+/// The enterprises an officer serves now (ids, ascending).
+pub async fn current_of_officer(c: &mut Conn, officer_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT enterprise_id FROM assignments WHERE officer_id = $1 AND valid_to IS NULL ORDER BY enterprise_id",
+    )
+    .bind(officer_id)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+/// Closes the current assignment of an enterprise (history kept); returns
+/// the officer who served it, if any.
+pub async fn close_current(c: &mut Conn, enterprise_id: i64, at: i64) -> Result<Option<i64>> {
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT officer_id FROM assignments WHERE enterprise_id = $1 AND valid_to IS NULL")
+            .bind(enterprise_id)
+            .fetch_optional(&mut *c)
+            .await?;
+    sqlx::query("UPDATE assignments SET valid_to = $1 WHERE enterprise_id = $2 AND valid_to IS NULL")
+        .bind(at)
+        .bind(enterprise_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(current)
 }

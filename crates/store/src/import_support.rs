@@ -17,6 +17,8 @@ pub struct EnterpriseKey {
     pub district_id: i64,
     /// The current officer, if any.
     pub officer_id: Option<i64>,
+    /// Set when the enterprise is deregistered (注销 / 迁出).
+    pub deregistered_at: Option<i64>,
 }
 
 /// Looks up the enterprises with the given credit codes (any scope; the
@@ -25,7 +27,7 @@ pub async fn enterprises_by_codes(c: &mut Conn, codes: &[String]) -> Result<Vec<
     let mut out = Vec::with_capacity(codes.len());
     for chunk in codes.chunks(BATCH) {
         let mut q = Sql::new(
-            "SELECT e.id, e.credit_code, e.district_id, a.officer_id FROM enterprises e \
+            "SELECT e.id, e.credit_code, e.district_id, a.officer_id, e.deregistered_at FROM enterprises e \
              LEFT JOIN assignments a ON a.enterprise_id = e.id AND a.valid_to IS NULL \
              WHERE e.credit_code IN (",
         );

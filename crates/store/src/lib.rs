@@ -19,6 +19,7 @@ pub mod hot_issues;
 pub mod import_support;
 pub mod meta;
 pub mod metrics;
+pub mod officer_moves;
 pub mod regions;
 pub mod server_lock;
 pub mod sessions;

@@ -124,24 +124,24 @@ pub async fn sibling_named(c: &mut Conn, parent_id: i64, name: &str, except: Opt
         .await?)
 }
 
-/// The enterprises registered in a region: a district's (its townships'
-/// included) or a township's.
-// Counts every enterprise of the region: deregistration (enterprises.deregistered_at,
-// another branch of issue 12) is not in this schema yet; once it is, count only
-// the enterprises not deregistered.
+/// The enterprises registered in a region and not deregistered: a
+/// district's (its townships' included) or a township's.
 pub async fn enterprise_count(c: &mut Conn, id: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM enterprises WHERE district_id = $1 OR township_id = $1")
-        .bind(id)
-        .fetch_one(&mut *c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM enterprises WHERE (district_id = $1 OR township_id = $1) AND deregistered_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?)
 }
 
 /// Enterprises per region id (each district and each township), for the tree.
 pub async fn enterprise_counts(c: &mut Conn) -> Result<Vec<(i64, i64)>> {
-    // Counts every enterprise (see `enterprise_count` on deregistration).
+    // Deregistered enterprises do not hold a region (see `enterprise_count`).
     Ok(sqlx::query_as(
-        "SELECT district_id, COUNT(*) FROM enterprises GROUP BY district_id \
-         UNION ALL SELECT township_id, COUNT(*) FROM enterprises WHERE township_id IS NOT NULL GROUP BY township_id",
+        "SELECT district_id, COUNT(*) FROM enterprises WHERE deregistered_at IS NULL GROUP BY district_id \
+         UNION ALL SELECT township_id, COUNT(*) FROM enterprises \
+         WHERE township_id IS NOT NULL AND deregistered_at IS NULL GROUP BY township_id",
     )
     .fetch_all(&mut *c)
     .await?)

@@ -61,6 +61,35 @@ pub fn document() -> Value {
         if r.path == "/api/v1/enterprises" && r.method == "POST" {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseInput"}}}});
         }
+        if r.path == "/api/v1/officers/{id}/handover" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "description": "Exactly one of to_officer_id and spread_in_district: true", "properties": {
+                "to_officer_id": {"type": "integer"}, "spread_in_district": {"type": "boolean"},
+                "reason": {"type": "string", "maxLength": 200}}}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        if r.path == "/api/v1/officers/{id}" && r.method == "PATCH" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"district_id": {"type": "integer"},
+                "home_department_id": {"type": "integer", "description": "Home unit (派出单位)"},
+                "reason": {"type": "string", "maxLength": 200}}}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        if r.path == "/api/v1/enterprises/{id}" && r.method == "PATCH" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "description": "Only the fields to change; credit_code never changes (422)", "properties": {
+                "name": {"type": "string"}, "address": {"type": "string"}, "contact_name": {"type": "string"},
+                "contact_phone": {"type": "string"}, "industry_code": {"type": "string"}, "size": {"type": "string"},
+                "township_id": {"type": ["integer", "null"]}}}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
+        if r.path == "/api/v1/enterprises/{id}/deregister" {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["kind", "reason", "date"], "properties": {
+                "kind": {"type": "string", "enum": ["cancelled", "moved_out"], "description": "注销 / 迁出"},
+                "reason": {"type": "string", "maxLength": 200}, "date": {"type": "string", "format": "date"}}}}}});
+            op["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        }
         if r.path.starts_with("/api/v1/hot-issues/{id}/actions/") {
             op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {

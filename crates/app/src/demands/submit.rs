@@ -141,6 +141,7 @@ impl App {
             confidential: input.confidential.unwrap_or(false),
         };
         new.validate()?;
+        self.refuse_if_deregistered(new.enterprise_id).await?;
         let now = self.now_ms();
         let catalogue = self.catalogue_snapshot(now).await?;
         let Some((category_name, limits)) = catalogue.categories.get(&new.category_code).cloned() else {

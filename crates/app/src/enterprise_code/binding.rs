@@ -232,7 +232,8 @@ impl App {
             store::binding(&mut c, request_id).await?
         }
         .ok_or_else(|| AppError::NotFound(format!("binding request {request_id}")))?;
-        self.managed_enterprise(actor, req.enterprise_id, "decide_binding", meta)
+        let enterprise = self
+            .managed_enterprise(actor, req.enterprise_id, "decide_binding", meta)
             .await
             .map_err(|_| AppError::NotFound(format!("binding request {request_id}")))?;
         let approve = match decision.trim() {
@@ -244,6 +245,9 @@ impl App {
         };
         if req.status != "pending" {
             return Err(AppError::Conflict(format!("该申请已处理 (the request is already {})", req.status)));
+        }
+        if approve && enterprise.is_deregistered() {
+            return Err(AppError::Conflict(super::DEREGISTERED_CODE.into()));
         }
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;

@@ -170,9 +170,13 @@ impl App {
     }
 }
 
+/// The refusal of a deregistered enterprise's code (landing and binding).
+pub const DEREGISTERED_CODE: &str =
+    "企业已注销，企业码已停用 (the enterprise is deregistered; its code no longer binds)";
+
 impl App {
     /// The public landing page of a token: `NotFound` for an unknown or
-    /// rotated-away token.
+    /// rotated-away token, `Conflict` (企业已注销) for a deregistered enterprise.
     pub async fn code_landing(&self, token: &str) -> Result<Landing> {
         let nf = || AppError::NotFound("enterprise code".into());
         if !token_shape_ok(token) {
@@ -181,6 +185,9 @@ impl App {
         let mut c = self.store.read().await?;
         let code = store::by_token(&mut c, token).await?.ok_or_else(nf)?;
         let e = zhuqi_store::enterprises::get(&mut c, Scope::All, code.enterprise_id).await?.ok_or_else(nf)?;
+        if e.is_deregistered() {
+            return Err(AppError::Conflict(DEREGISTERED_CODE.into()));
+        }
         Ok(Landing {
             enterprise_id: e.id,
             enterprise_name: e.name,

@@ -65,6 +65,10 @@ impl App {
                 );
                 continue;
             };
+            if e.deregistered_at.is_some() {
+                errs.add(row, code_col, format!("企业“{code}”已注销 (the enterprise {code} is deregistered)"));
+                continue;
+            }
             if let Some(own) = restrict.filter(|own| *own != e.district_id) {
                 let (other, own) = (places.district_name(e.district_id), places.district_name(own));
                 errs.add(

@@ -73,13 +73,16 @@ pub async fn rating_sums(c: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i
 
 /// Per officer: (enterprises served at some time in `[from, to)`, of them
 /// with at least one on-site visit by that officer in the window).
+/// Enterprises deregistered by `from` are not counted.
 pub async fn door_knock(c: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT a.officer_id, COUNT(DISTINCT a.enterprise_id), \
          COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM visits v WHERE v.officer_id = a.officer_id \
            AND v.enterprise_id = a.enterprise_id AND v.mode = 'on_site' AND v.started_at >= $1 AND v.started_at < $2) \
            THEN a.enterprise_id END) \
-         FROM assignments a WHERE a.valid_from < $2 AND (a.valid_to IS NULL OR a.valid_to > $1) GROUP BY a.officer_id",
+         FROM assignments a WHERE a.valid_from < $2 AND (a.valid_to IS NULL OR a.valid_to > $1) \
+         AND NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.id = a.enterprise_id AND e.deregistered_at <= $1) \
+         GROUP BY a.officer_id",
     )
     .bind(from)
     .bind(to)

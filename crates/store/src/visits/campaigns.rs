@@ -74,7 +74,8 @@ pub struct TownshipCoverage {
     pub visited_on_site: i64,
 }
 
-/// Per township: enterprises registered before `end` in the campaign's
+/// Per township: enterprises registered before `end` (and not deregistered
+/// by `start`) in the campaign's
 /// district (all with `None`) and the actor's enterprise scope, and how many
 /// got an on-site visit in `[start, end)`.
 pub async fn coverage(
@@ -95,6 +96,8 @@ pub async fn coverage(
         .bind_i(end)
         .push(") vv ON vv.enterprise_id = e.id WHERE e.created_at < ");
     q.bind_i(end);
+    // Deregistered before the campaign started: not expected any more.
+    q.push(" AND (e.deregistered_at IS NULL OR e.deregistered_at > ").bind_i(start).push(")");
     if let Some(d) = campaign_district {
         q.push(" AND e.district_id = ").bind_i(d);
     }

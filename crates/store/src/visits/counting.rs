@@ -49,7 +49,8 @@ pub struct ServedRow {
 /// Who served which enterprise at some time in `[start, end)` (assignments
 /// overlapping the window, active officers or not), within an officer scope
 /// (`District` is the enterprise's district). An enterprise reassigned in
-/// the window appears once per officer.
+/// the window appears once per officer; one deregistered at or before
+/// `start` does not appear.
 pub async fn served_in(c: &mut Conn, start: i64, end: i64, scope: OfficerScope) -> Result<Vec<ServedRow>> {
     let mut q = Sql::new(
         "SELECT DISTINCT a.officer_id, u.display_name AS officer_name, u.district_id AS officer_district_id, \
@@ -60,6 +61,9 @@ pub async fn served_in(c: &mut Conn, start: i64, end: i64, scope: OfficerScope) 
          WHERE a.valid_from < ",
     );
     q.bind_i(end).push(" AND (a.valid_to IS NULL OR a.valid_to > ").bind_i(start).push(")");
+    // A deregistered enterprise (注销 / 迁出) is expected no more from its
+    // deregistration date: a window starting after it leaves it out.
+    q.push(" AND (e.deregistered_at IS NULL OR e.deregistered_at > ").bind_i(start).push(")");
     match scope {
         OfficerScope::All => {}
         OfficerScope::District(d) => {

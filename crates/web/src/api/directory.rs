@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use zhuqi_app::directory::{EnterpriseDetail, EnterpriseInput, OfficerDetail};
 use zhuqi_app::import::{ImportKind, ImportReport};
+use zhuqi_app::officers_enterprises::{DeregisterInput, HandoverInput, HandoverResult, TransferInput};
 use zhuqi_app::AppError;
+use zhuqi_domain::Capability;
 use zhuqi_store::assignments::AssignmentRow;
 use zhuqi_store::audit::AuditEntry;
 use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow};
@@ -72,6 +74,8 @@ pub struct EnterprisesQuery {
     pub township_id: Option<i64>,
     pub officer_id: Option<i64>,
     pub unassigned: Option<bool>,
+    /// Also deregistered enterprises (left out by default).
+    pub include_deregistered: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -88,6 +92,7 @@ pub async fn enterprises(
         township_id: q.township_id,
         officer_id: q.officer_id,
         unassigned: q.unassigned.unwrap_or(false),
+        include_deregistered: q.include_deregistered.unwrap_or(false),
     };
     let p = st.app.enterprises(&ctx.actor, &f, Page::new(q.page, q.per_page), &ctx.meta).await?;
     Ok(Json(p))
@@ -217,4 +222,78 @@ pub async fn import(
     })?;
     let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("upload").to_string();
     Ok(Json(st.app.import(&ctx.actor, k, &name, &body, &ctx.meta, &|_, _| {}).await?))
+}
+
+/// PATCH /api/v1/officers/{id} — transfer: `{district_id?, home_department_id?, reason?}`.
+pub async fn transfer_officer(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    body: Result<Json<TransferInput>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<OfficerDetail> {
+    st.app
+        .require(&ctx.actor, Capability::OfficerManage, "officer_transfer", &format!("officer:{id}"), &ctx.meta)
+        .await?;
+    let Json(b) = body?;
+    Ok(Json(st.app.transfer_officer(&ctx.actor, id, &b, &ctx.meta).await?))
+}
+
+/// POST /api/v1/officers/{id}/handover — `{to_officer_id}` or `{spread_in_district: true}`
+/// → `{moved, assignments: [{enterprise_id, to_officer_id}]}`.
+pub async fn handover(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    body: Result<Json<HandoverInput>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<HandoverResult> {
+    st.app
+        .require(&ctx.actor, Capability::OfficerManage, "officer_handover", &format!("officer:{id}"), &ctx.meta)
+        .await?;
+    let Json(b) = body?;
+    Ok(Json(st.app.handover(&ctx.actor, id, &b, &ctx.meta).await?))
+}
+
+/// PATCH /api/v1/enterprises/{id} — edit the record (history kept).
+pub async fn edit_enterprise(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<EnterpriseDetail> {
+    st.app
+        .require(&ctx.actor, Capability::EnterpriseManage, "edit_enterprise", &format!("enterprise:{id}"), &ctx.meta)
+        .await?;
+    let Json(b) = body?;
+    Ok(Json(st.app.edit_enterprise(&ctx.actor, id, &b, &ctx.meta).await?))
+}
+
+/// POST /api/v1/enterprises/{id}/deregister — `{kind, reason, date}`.
+pub async fn deregister_enterprise(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    body: Result<Json<DeregisterInput>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<EnterpriseDetail> {
+    st.app
+        .require(
+            &ctx.actor,
+            Capability::EnterpriseManage,
+            "deregister_enterprise",
+            &format!("enterprise:{id}"),
+            &ctx.meta,
+        )
+        .await?;
+    let Json(b) = body?;
+    Ok(Json(st.app.deregister_enterprise(&ctx.actor, id, &b, &ctx.meta).await?))
+}
+
+/// GET /api/v1/enterprises/{id}/history — the record's changes, newest first.
+pub async fn enterprise_history(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<Value> {
+    let items = st.app.enterprise_changes(&ctx.actor, id, &ctx.meta).await?;
+    let n = items.len();
+    Ok(Json(json!({"items": items, "total": n, "page": 1, "per_page": n})))
 }

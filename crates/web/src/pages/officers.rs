@@ -2,14 +2,15 @@
 
 use super::enterprises::{district_choices, xlsx_response};
 use super::{chrome, parse_opt_i64, query_string, render, Chrome, Pager};
-use crate::ctx::PageCtx;
+use crate::ctx::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Response};
+use axum::response::{Html, Redirect, Response};
 use serde::Deserialize;
 use zhuqi_app::directory::OfficerDetail;
+use zhuqi_app::officers_enterprises::{HandoverInput, TransferInput};
 use zhuqi_domain::clock::display_cst;
 use zhuqi_store::regions::Region;
 use zhuqi_store::users::{OfficerFilter, OfficerRow};
@@ -91,6 +92,16 @@ pub async fn export(
 struct DetailPage {
     c: Chrome,
     o: OfficerDetail,
+    /// Handover and transfer forms (officer.manage).
+    can_manage: bool,
+    /// Other active officers of the district (handover targets).
+    others: Vec<OfficerRow>,
+    districts: Vec<Region>,
+    departments: Vec<zhuqi_store::departments::Department>,
+    district_sel: i64,
+    department_sel: i64,
+    /// (when, by, from district, to district, from unit, to unit, reason)
+    transfers: Vec<(String, String, String, String, String, String, String)>,
     /// (enterprise id, name, from, to)
     rows: Vec<(i64, String, String, String)>,
 }
@@ -115,6 +126,91 @@ pub async fn detail(
             )
         })
         .collect();
-    let p = DetailPage { c: chrome(&ctx, "officer", o.officer.display_name.clone(), "officers"), rows, o };
+    let can_manage = ctx.actor.may(zhuqi_domain::Capability::OfficerManage)
+        && ctx.actor.may_in_district(zhuqi_domain::Capability::OfficerManage, o.officer.district_id);
+    let (others, districts, departments) = if can_manage {
+        let f = OfficerFilter { district_id: o.officer.district_id, ..Default::default() };
+        let mut others = st.app.officers(&ctx.actor, &f, Page::new(Some(1), Some(500)), &ctx.meta).await?.items;
+        others.retain(|x| x.id != id);
+        (others, st.app.districts().await?, st.app.departments().await?)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
+    let name = |v: &Option<String>| v.clone().unwrap_or_default();
+    let transfers = o
+        .transfers
+        .iter()
+        .map(|t| {
+            (
+                display_cst(t.at),
+                name(&t.by_name),
+                name(&t.from_district_name),
+                name(&t.to_district_name),
+                name(&t.from_department_name),
+                name(&t.to_department_name),
+                t.reason.clone(),
+            )
+        })
+        .collect();
+    let p = DetailPage {
+        c: chrome(&ctx, "officer", o.officer.display_name.clone(), "officers"),
+        rows,
+        can_manage,
+        others,
+        districts,
+        departments,
+        district_sel: o.officer.district_id.unwrap_or(-1),
+        department_sel: o.officer.department_id.unwrap_or(-1),
+        transfers,
+        o,
+    };
     render(&ctx, &p)
+}
+
+/// The handover form: `target` is an officer id or `spread`.
+#[derive(Debug, Deserialize)]
+pub struct HandoverForm {
+    pub target: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// POST /officers/{id}/handover
+pub async fn handover(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<HandoverForm>,
+) -> Result<Redirect, PageError> {
+    let ctx = f.ctx;
+    let target = f.form.target.unwrap_or_default();
+    let input = HandoverInput {
+        to_officer_id: target.trim().parse().ok(),
+        spread_in_district: Some(target.trim() == "spread"),
+        reason: f.form.reason,
+    };
+    st.app.handover(&ctx.actor, id, &input, &ctx.meta).await?;
+    Ok(Redirect::to(&format!("/officers/{id}")))
+}
+
+/// The transfer form.
+#[derive(Debug, Deserialize)]
+pub struct TransferForm {
+    pub district_id: Option<String>,
+    pub home_department_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// POST /officers/{id}/transfer
+pub async fn transfer(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<TransferForm>,
+) -> Result<Redirect, PageError> {
+    let ctx = f.ctx;
+    let input = TransferInput {
+        district_id: parse_opt_i64(&f.form.district_id),
+        home_department_id: parse_opt_i64(&f.form.home_department_id),
+        reason: f.form.reason,
+    };
+    st.app.transfer_officer(&ctx.actor, id, &input, &ctx.meta).await?;
+    Ok(Redirect::to(&format!("/officers/{id}")))
 }

@@ -20,6 +20,7 @@ mod hot_issues;
 mod init;
 mod jobs;
 mod metrics;
+mod officers_enterprises;
 mod org_admin;
 mod registry;
 mod routes;

@@ -177,6 +177,15 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         }
         ("GET", "/enterprises/{id}") => s(Enterprise, Empty, Cap(C::EnterpriseRead), OK),
         ("POST", "/enterprises/{id}/assign") => s(Enterprise, AssignForm, Cap(C::AssignmentManage), SEE),
+        // Only the token: an edit that changes nothing (303); a deregistration,
+        // handover or transfer naming its missing field (422) once who and scope are checked.
+        ("POST", "/enterprises/{id}/edit") => s(Enterprise, CsrfOnly, Cap(C::EnterpriseManage), SEE),
+        ("POST", "/enterprises/{id}/deregister") => {
+            s(Enterprise, CsrfOnly, Cap(C::EnterpriseManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        ("POST", "/officers/{id}/handover") | ("POST", "/officers/{id}/transfer") => {
+            s(Officer, CsrfOnly, Cap(C::OfficerManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
         ("GET", "/officers") | ("GET", "/officers/export.xlsx") => s(Obj::None, Empty, Cap(C::OfficerRead), OK),
         ("GET", "/officers/{id}") => s(Officer, Empty, Cap(C::OfficerRead), OK),
         ("GET", "/assignments") => s(Obj::None, Empty, Cap(C::AssignmentManage), OK),
@@ -195,6 +204,17 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("POST", "/api/v1/enterprises") => s(District, EnterpriseJson, Cap(C::EnterpriseManage), StatusCode::CREATED),
         ("GET", "/api/v1/enterprises/{id}") | ("GET", "/api/v1/enterprises/{id}/assignments") => {
             s(Enterprise, Empty, Cap(C::EnterpriseRead), OK)
+        }
+        // `{}`: an empty edit changes nothing (200); an empty deregistration
+        // names the field (422) once who and scope are checked.
+        ("PATCH", "/api/v1/enterprises/{id}") => s(Enterprise, LoginJsonEmpty, Cap(C::EnterpriseManage), OK),
+        ("GET", "/api/v1/enterprises/{id}/history") => s(Enterprise, Empty, Cap(C::EnterpriseRead), OK),
+        ("POST", "/api/v1/enterprises/{id}/deregister") => {
+            s(Enterprise, LoginJsonEmpty, Cap(C::EnterpriseManage), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        // `{}` names the missing field (422) once who and scope are checked.
+        ("PATCH", "/api/v1/officers/{id}") | ("POST", "/api/v1/officers/{id}/handover") => {
+            s(Officer, LoginJsonEmpty, Cap(C::OfficerManage), StatusCode::UNPROCESSABLE_ENTITY)
         }
         ("PUT", "/api/v1/enterprises/{id}/officer") => s(Enterprise, AssignJson, Cap(C::AssignmentManage), OK),
         ("POST", "/api/v1/districts/{id}/assign-unassigned") => s(District, Empty, Cap(C::AssignmentManage), OK),
