@@ -78,7 +78,7 @@ impl App {
                 if let Some(f) = self.check_demand(&p, &rows, &cal, &stored_facts, &mut agg, &mut r.findings) {
                     r.findings.push(f);
                 }
-                if r.demands % 5000 == 0 {
+                if r.demands.is_multiple_of(5000) {
                     progress(&format!("  {} demands", r.demands));
                 }
             }

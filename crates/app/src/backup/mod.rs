@@ -371,9 +371,9 @@ impl From<Every> for String {
     fn from(e: Every) -> String {
         let s = e.0.as_secs();
         match s {
-            _ if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
-            _ if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
-            _ if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+            _ if s > 0 && s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+            _ if s > 0 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
+            _ if s > 0 && s.is_multiple_of(60) => format!("{}m", s / 60),
             _ => format!("{s}s"),
         }
     }

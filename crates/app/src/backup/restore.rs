@@ -118,7 +118,7 @@ fn extract_files(from: &Path, manifest: &Manifest, dir: &Path, progress: &(dyn F
     let f = File::open(from).map_err(|e| io("cannot open", from, e))?;
     let mut z =
         zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| AppError::Internal(format!("archive: {e}")))?;
-    let mut n = 0;
+    let mut n: usize = 0;
     let total = manifest.members.iter().filter(|m| m.name.starts_with(FILES_PREFIX)).count();
     for m in manifest.members.iter().filter(|m| m.name.starts_with(FILES_PREFIX)) {
         let sha = m.name.rsplit('/').next().unwrap_or_default();
@@ -126,7 +126,7 @@ fn extract_files(from: &Path, manifest: &Manifest, dir: &Path, progress: &(dyn F
         let mut r = z.by_name(&m.name).map_err(|e| AppError::Internal(format!("archive member {}: {e}", m.name)))?;
         extract_reader(&mut r, &to)?;
         n += 1;
-        if n % 500 == 0 {
+        if n.is_multiple_of(500) {
             progress(&format!("  {n}/{total} attachment files"));
         }
     }
