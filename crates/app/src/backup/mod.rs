@@ -136,10 +136,53 @@ pub(crate) fn hash_reader(r: &mut dyn Read) -> std::io::Result<(String, u64)> {
     Ok((hex::encode(h.finalize()), n))
 }
 
-/// The program `name` (`pg_dump`, `pg_restore`) run with `args`; a clear
-/// error naming what to install when it is not there.
-pub(crate) async fn run_pg_tool(name: &str, args: &[String]) -> Result<()> {
-    let out = tokio::process::Command::new(name).args(args).output().await.map_err(|e| {
+/// Splits the password out of a `postgres://user:password@host/db` URL: the
+/// tools get it in `PGPASSWORD`, never on their command line (which other
+/// users of the machine can read).
+pub(crate) fn split_password(url: &str) -> (String, Option<String>) {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return (url.to_string(), None) };
+    let (scheme, rest) = url.split_at(scheme_end);
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let Some(at) = authority.rfind('@') else { return (url.to_string(), None) };
+    let (user_info, host) = authority.split_at(at);
+    let Some((user, password)) = user_info.split_once(':') else { return (url.to_string(), None) };
+    (format!("{scheme}{user}{host}{tail}"), Some(percent_decode(password)))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex =
+            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b.get(i), hex) {
+            (Some(b'%'), Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (Some(c), _) => {
+                out.push(*c);
+                i += 1;
+            }
+            (None, _) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The program `name` (`pg_dump`, `pg_restore`) run with `args` and
+/// `--dbname` (its password in `PGPASSWORD`); a clear error naming what to
+/// install when it is not there.
+pub(crate) async fn run_pg_tool(name: &str, args: &[String], url: &str) -> Result<()> {
+    let (url, password) = split_password(url);
+    let mut cmd = tokio::process::Command::new(name);
+    cmd.args(args).arg(format!("--dbname={url}"));
+    if let Some(p) = password {
+        cmd.env("PGPASSWORD", p);
+    }
+    let out = cmd.output().await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             AppError::Internal(format!("{name} not found: install postgresql-client"))
         } else {
@@ -252,12 +295,8 @@ async fn pg_dump_in_snapshot(c: &mut zhuqi_store::Conn, id: &str, url: &str, db_
     let snap = store::snapshot(c).await?;
     run_pg_tool(
         "pg_dump",
-        &[
-            "--format=custom".into(),
-            format!("--snapshot={id}"),
-            format!("--file={}", db_tmp.display()),
-            format!("--dbname={url}"),
-        ],
+        &["--format=custom".into(), format!("--snapshot={id}"), format!("--file={}", db_tmp.display())],
+        url,
     )
     .await?;
     Ok(snap)
@@ -371,7 +410,6 @@ impl From<Every> for String {
     fn from(e: Every) -> String {
         let s = e.0.as_secs();
         match s {
-            _ if s > 0 && s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
             _ if s > 0 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
             _ if s > 0 && s.is_multiple_of(60) => format!("{}m", s / 60),
             _ => format!("{s}s"),
@@ -429,7 +467,12 @@ mod tests {
             assert!(e.contains("backup.every"), "{bad}: {e}");
         }
         assert!(Every::parse("30s").unwrap_err().contains("at least one minute"));
-        for s in ["24h", "6h", "30m", "7d", "90s"] {
+        assert_eq!(
+            split_password("postgres://zhuqi:p%40ss:w@db:5432/city?sslmode=disable"),
+            ("postgres://zhuqi@db:5432/city?sslmode=disable".to_string(), Some("p@ss:w".to_string()))
+        );
+        assert_eq!(split_password("postgres://zhuqi@db/city"), ("postgres://zhuqi@db/city".to_string(), None));
+        for s in ["24h", "6h", "30m", "168h", "90s"] {
             if let Ok(e) = Every::parse(s) {
                 assert_eq!(String::from(e), s);
             }

@@ -268,9 +268,9 @@ pub async fn restore(opts: &RestoreOptions, progress: &(dyn Fn(&str) + Sync)) ->
                     "--no-privileges".into(),
                     "--single-transaction".into(),
                     "--exit-on-error".into(),
-                    format!("--dbname={}", opts.db.expose()),
                     tmp.display().to_string(),
                 ],
+                opts.db.expose(),
             )
             .await;
             let _ = std::fs::remove_file(&tmp);

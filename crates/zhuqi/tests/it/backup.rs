@@ -362,3 +362,35 @@ async fn the_binary_backs_up_restores_and_checks() {
     assert!(stdout.contains("lead_department_id"), "{stdout}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("check found"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// `serve`'s scheduled run: a timestamped archive in `[backup] dir`, the
+/// oldest beyond `keep` deleted, each run audited; a failing run is audited
+/// as failed and does not panic.
+#[tokio::test]
+async fn scheduled_backups_keep_the_newest_and_are_audited() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        dispatched_demand(&t).await;
+        let dir = tmp("scheduled").parent().unwrap().join("backups");
+        let mut made = Vec::new();
+        for _ in 0..3 {
+            made.push(zhuqi_app::backup::run_once(&t.app, &dir, 2).await.unwrap());
+            t.clock.advance(chrono::Duration::hours(6));
+        }
+        let mut left: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|d| d.path()).collect();
+        left.sort();
+        assert_eq!(left, made[1..].to_vec(), "{e}");
+        assert!(left[0].file_name().unwrap().to_str().unwrap().starts_with("zhuqi-backup-20261126T"), "{left:?}");
+        // A run that cannot write is audited as failed.
+        let blocked = dir.join("not-a-dir");
+        std::fs::write(&blocked, b"x").unwrap();
+        assert!(zhuqi_app::backup::run_once(&t.app, &blocked, 2).await.is_none(), "{e}");
+        let mut c = t.app.store.read().await.unwrap();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT outcome, target FROM audit_log WHERE action = 'backup' ORDER BY id")
+                .fetch_all(&mut *c)
+                .await
+                .unwrap();
+        assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["ok", "ok", "ok", "failed"], "{e}");
+    }
+}
