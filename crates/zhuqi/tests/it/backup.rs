@@ -344,6 +344,30 @@ async fn the_binary_backs_up_restores_and_checks() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"), "{}", String::from_utf8_lossy(&o.stderr));
 
+    // While a server runs on the file: backup goes on, restore is refused.
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_zhuqi"))
+        .args(["serve", "--db", &t.db, "--listen", "127.0.0.1:0"])
+        .env_remove("ZHUQI_DB")
+        .env_remove("ZHUQI_CONFIG")
+        .env("ZHUQI_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut line).unwrap();
+    assert!(line.starts_with("zhuqi serving at"), "{line}");
+    let live = tmp("live.zip");
+    let o = zhuqi(&["backup", "--db", &t.db, "--out", live.to_str().unwrap()]);
+    let backed_up = o.status.success();
+    let o2 = zhuqi(&["restore", "--from", out.to_str().unwrap(), "--db", &t.db, "--force"]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(backed_up, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!o2.status.success());
+    let err = String::from_utf8_lossy(&o2.stderr);
+    assert!(err.contains("a zhuqi serve is running on") && err.contains(".serve.lock"), "{err}");
+
     let fresh = tmp("restored.db");
     let o = zhuqi(&["restore", "--from", out.to_str().unwrap(), "--db", fresh.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
