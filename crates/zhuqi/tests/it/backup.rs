@@ -418,3 +418,33 @@ async fn scheduled_backups_keep_the_newest_and_are_audited() {
         assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["ok", "ok", "ok", "failed"], "{e}");
     }
 }
+
+/// The demo city (built by the real binary at a fixed instant) passes
+/// `check`, and so does its backup restored into an empty database.
+#[tokio::test]
+async fn the_demo_city_passes_check_before_and_after_a_backup_and_restore() {
+    for e in engines() {
+        let zhuqi = |args: &[&str]| {
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_zhuqi"))
+                .args(args)
+                .env_remove("ZHUQI_DB")
+                .env_remove("ZHUQI_CONFIG")
+                .env("ZHUQI_LOG", "warn")
+                .output()
+                .unwrap();
+            let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            assert!(o.status.success(), "{e}: zhuqi {args:?}: {text}");
+            text
+        };
+        let db = fresh_db(e).await;
+        zhuqi(&["demo", "--db", &db, "--no-serve", "--now", "2026-11-18T10:00:00+08:00"]);
+        let text = zhuqi(&["check", "--db", &db]);
+        assert!(text.contains("576 demands") && text.contains(": ok"), "{e}: {text}");
+        let out = tmp("demo.zip");
+        zhuqi(&["backup", "--db", &db, "--out", out.to_str().unwrap()]);
+        let restored = fresh_db(e).await;
+        zhuqi(&["restore", "--from", out.to_str().unwrap(), "--db", &restored]);
+        let text = zhuqi(&["check", "--db", &restored]);
+        assert!(text.contains("576 demands") && text.contains(": ok"), "{e}: {text}");
+    }
+}
