@@ -27,6 +27,10 @@ pub enum AppError {
     /// Several input errors at once (imports: row, column, reason).
     #[error("{} problems in the input", .0.len())]
     InvalidRows(Vec<RowError>),
+    /// It exists, but its content is lost: an attachment whose file (or
+    /// blob) is missing or no longer matches its hash (410, `file_missing`).
+    #[error("{0}")]
+    Gone(String),
     /// Conflicts with existing data (duplicate, stale version).
     #[error("conflict: {0}")]
     Conflict(String),

@@ -7,6 +7,7 @@ pub mod archive;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod catalogue;
 pub mod city;
 pub mod config;

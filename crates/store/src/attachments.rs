@@ -148,6 +148,15 @@ pub async fn get_blob(c: &mut Conn, sha256: &str) -> Result<Option<Vec<u8>>> {
         .await?)
 }
 
+/// Whether `attachment_blobs` holds these bytes.
+pub async fn blob_exists(c: &mut Conn, sha256: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachment_blobs WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
 /// SQLite only: the file of the main database (empty for an in-memory one).
 pub async fn sqlite_file(c: &mut Conn) -> Result<String> {
     let f: Option<String> =

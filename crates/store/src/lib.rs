@@ -9,6 +9,7 @@
 pub mod assignments;
 pub mod attachments;
 pub mod audit;
+pub mod backup;
 pub mod batch;
 pub mod catalogue;
 pub mod demands;
@@ -127,6 +128,9 @@ pub struct Store {
     pg_submitter: Option<submit::PgSubmitter>,
     /// SQLite: the database file's path (see [`Store::claim_server`]).
     sqlite_file: Option<String>,
+    /// The `--db` value connected to (its password never prints), for the
+    /// PostgreSQL tools of a backup.
+    url: zhuqi_domain::DatabaseUrl,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -187,7 +191,15 @@ impl Store {
                 }
                 let sqlite_writer =
                     Some(sqlite_writer::SqliteWriter::spawn(std::path::Path::new(&file), write.clone())?);
-                Ok(Self { read, write, engine, sqlite_writer, pg_submitter: None, sqlite_file: Some(file) })
+                Ok(Self {
+                    read,
+                    write,
+                    engine,
+                    sqlite_writer,
+                    pg_submitter: None,
+                    sqlite_file: Some(file),
+                    url: zhuqi_domain::DatabaseUrl::new(db),
+                })
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -204,6 +216,7 @@ impl Store {
                     sqlite_writer: None,
                     pg_submitter,
                     sqlite_file: None,
+                    url: zhuqi_domain::DatabaseUrl::new(db),
                 })
             }
         }
@@ -238,6 +251,11 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The `--db` value this store connected to.
+    pub fn url(&self) -> &zhuqi_domain::DatabaseUrl {
+        &self.url
     }
 
     /// Begins a write transaction.

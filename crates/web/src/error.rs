@@ -40,6 +40,7 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         AppError::InvalidRows(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AppError::Gone(_) => (StatusCode::GONE, "file_missing"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }

@@ -202,7 +202,7 @@ pub fn document() -> Value {
                     "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
                     "required": ["code", "message", "request_id"], "properties": {
-                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "locked", "forbidden", "not_found", "invalid", "invalid_rows", "conflict", "internal"]},
+                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "locked", "forbidden", "not_found", "invalid", "invalid_rows", "conflict", "file_missing", "internal"]},
                         "message": {"type": "string"},
                         "request_id": {"type": "string"},
                         "field": {"type": "string", "description": "The input field at fault (code invalid)"},

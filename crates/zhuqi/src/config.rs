@@ -2,6 +2,7 @@
 //! command-line flags, each layer overriding the one before.
 
 use serde::{Deserialize, Serialize};
+use zhuqi_app::backup::BackupConfig;
 use zhuqi_app::config::{AttachmentConfig, RateLimitConfig};
 use zhuqi_app::webhook::WebhookConfig;
 use zhuqi_app::AppConfig;
@@ -27,6 +28,7 @@ pub struct Config {
     pub attachments: AttachmentConfig,
     pub rate_limit: RateLimitConfig,
     pub webhook: WebhookConfig,
+    pub backup: BackupConfig,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             attachments: AttachmentConfig::default(),
             rate_limit: RateLimitConfig::default(),
             webhook: WebhookConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -131,6 +134,16 @@ timeout_seconds = 10
 max_attempts = 10
 # Seconds between delivery rounds.
 interval_seconds = 5
+
+[backup]
+# Scheduled backups by `zhuqi serve`: every `every` an archive
+# "zhuqi-backup-<UTC time>.zip" in this directory (as `zhuqi backup` makes),
+# then the oldest beyond `keep` deleted; each run logged and audited.
+# Empty: no scheduled backups.
+dir = ""
+# A number and a unit: "30m", "6h", "24h", "7d".
+every = "24h"
+keep = 7
 "#;
 
 impl Config {
@@ -178,6 +191,7 @@ impl Config {
             cfg.webhook.secret = v.into();
         }
         cfg.webhook.validate().map_err(|e| anyhow::anyhow!(e))?;
+        cfg.backup.validate().map_err(|e| anyhow::anyhow!(e))?;
         if let Some(v) = env("ZHUQI_LOG") {
             cfg.log = v;
         }
@@ -211,6 +225,15 @@ mod tests {
         std::fs::write(&p, "dbb = 1\n").unwrap();
         let e = Config::load(Some(p.to_str().unwrap()), &|_| None).unwrap_err().to_string();
         assert!(e.contains("dbb"), "{e}");
+    }
+
+    #[test]
+    fn backup_every_is_a_typed_duration_with_a_clear_error() {
+        let c: Config = toml::from_str("[backup]\ndir = \"/b\"\nevery = \"6h\"\nkeep = 3\n").unwrap();
+        assert_eq!(c.backup.every.0, std::time::Duration::from_secs(6 * 3600));
+        assert_eq!(c.backup.keep, 3);
+        let e = toml::from_str::<Config>("[backup]\nevery = \"6 hours\"\n").unwrap_err().to_string();
+        assert!(e.contains("backup.every") && e.contains("6 hours"), "{e}");
     }
 
     #[test]

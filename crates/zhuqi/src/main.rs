@@ -1,6 +1,7 @@
 //! `zhuqi` — the one binary: serve, demo, migrate, import, export, config,
 //! calendar. A thin adapter over the application layer.
 
+mod backup_cmd;
 mod calendar_cmd;
 mod config;
 
@@ -84,6 +85,29 @@ enum Cmd {
         #[command(subcommand)]
         cmd: HotIssuesCmd,
     },
+    /// Write one consistent archive (zip) of the database and its attachment files while
+    /// `serve` runs and writes go on: SQLite by VACUUM INTO, PostgreSQL by pg_dump (install
+    /// postgresql-client). Prints the counts and the archive's SHA-256. Scheduled: `[backup]`.
+    Backup {
+        /// The archive file to write, e.g. zhuqi-2026-12-04.zip.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Restore an archive of `zhuqi backup` into the empty database --db (no users and no
+    /// regions); refused for a non-empty one unless --force, and on SQLite while a server runs on
+    /// it. Checksums are verified first; the same engine only.
+    Restore {
+        /// The archive to restore.
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+        /// Replace a non-empty database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Verify the database: integrity and foreign keys, every demand against the replay of its
+    /// events, metric aggregates against a rebuild, every attachment's bytes against its hash.
+    /// One line per problem; exits non-zero when anything is wrong.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +268,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Cmd::HotIssues { cmd: HotIssuesCmd::Detect } => hot_issues_detect(&open(&cfg).await?).await,
+            Cmd::Backup { out } => backup_cmd::backup(&cfg, out).await,
+            Cmd::Restore { from, force } => backup_cmd::restore(&cfg, from, force).await,
+            Cmd::Check => backup_cmd::check(&cfg).await,
             Cmd::Config { .. } | Cmd::Calendar { .. } => Ok(()),
         }
     })
@@ -283,12 +310,16 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
         tracing::info!(url = %app.config.webhook.url, "webhook channel on");
     }
     let jobs = zhuqi_app::jobs::JobRunner::start(&app, app.jobs());
+    let backups = zhuqi_app::backup::BackupScheduler::start(&app, &cfg.backup);
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     jobs.stop().await;
+    if let Some(b) = backups {
+        b.stop();
+    }
     app.store.close().await;
     Ok(())
 }

@@ -97,18 +97,37 @@ impl App {
 }
 
 impl App {
-    /// The stored bytes of a row, checked against its hash.
+    /// The stored bytes of a row, checked against its hash. Bytes that are
+    /// gone (a database restored without its files directory) or damaged
+    /// are [`AppError::Gone`] — "文件缺失 / file missing", never a 500.
     pub async fn attachment_bytes(&self, row: &AttachmentRow) -> Result<Vec<u8>> {
+        let missing = || {
+            AppError::Gone(format!(
+                "文件缺失：附件 {} 的文件不在服务器上，请联系管理员 (file missing: the bytes of attachment {} ({}) are not on the server; tell the administrator)",
+                row.id, row.id, row.file_name
+            ))
+        };
         let bytes = match self.attachment_dir().await? {
             Some(dir) => {
                 let path = blob_path(&dir, &row.sha256)?;
-                tokio::fs::read(&path).await.map_err(|e| io_err("cannot read", &path, e))?
+                match tokio::fs::read(&path).await {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        tracing::warn!(attachment = row.id, path = %path.display(), "attachment file missing (run zhuqi check)");
+                        return Err(missing());
+                    }
+                    Err(e) => return Err(io_err("cannot read", &path, e)),
+                }
             }
             None => {
                 let mut c = self.store.read().await?;
-                store::get_blob(&mut c, &row.sha256)
-                    .await?
-                    .ok_or_else(|| AppError::Internal(format!("attachment {}: bytes missing", row.id)))?
+                match store::get_blob(&mut c, &row.sha256).await? {
+                    Some(b) => b,
+                    None => {
+                        tracing::warn!(attachment = row.id, "attachment blob missing (run zhuqi check)");
+                        return Err(missing());
+                    }
+                }
             }
         };
         let sha = row.sha256.clone();
@@ -117,8 +136,27 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         if !ok {
-            return Err(AppError::Internal(format!("attachment {}: stored bytes do not match their hash", row.id)));
+            tracing::warn!(attachment = row.id, "attachment bytes do not match their hash (run zhuqi check)");
+            return Err(AppError::Gone(format!(
+                "文件缺失：附件 {} 的文件已损坏 (file missing: the stored bytes of attachment {} ({}) no longer match their hash)",
+                row.id, row.id, row.file_name
+            )));
         }
         Ok(bytes)
+    }
+
+    /// Whether the bytes of a row are there (a file of the right size, or
+    /// its blob), for pages that list attachments.
+    pub async fn attachment_present(&self, row: &AttachmentRow) -> Result<bool> {
+        Ok(match self.attachment_dir().await? {
+            Some(dir) => {
+                let path = blob_path(&dir, &row.sha256)?;
+                tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file() && m.len() == row.size as u64)
+            }
+            None => {
+                let mut c = self.store.read().await?;
+                store::blob_exists(&mut c, &row.sha256).await?
+            }
+        })
     }
 }

@@ -19,7 +19,7 @@ use zhuqi_store::Conn;
 mod dashboard;
 mod figures;
 mod ratings;
-mod rebuild;
+pub(crate) mod rebuild;
 mod reports;
 #[cfg(test)]
 mod tests;

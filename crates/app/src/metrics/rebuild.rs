@@ -7,7 +7,7 @@ use zhuqi_store::metrics as store;
 
 /// The state before any event of a demand, from its current state (the
 /// parts events never change).
-fn initial_state(s: &DemandState) -> DemandState {
+pub(crate) fn initial_state(s: &DemandState) -> DemandState {
     let new = NewDemand {
         enterprise_id: s.enterprise_id,
         district_id: s.district_id,

@@ -234,6 +234,28 @@ impl Aggregates {
         }
     }
 
+    /// The sums keyed as [`super::aggregate_map`] keys the stored rows
+    /// (zero rows dropped), for `zhuqi check`'s comparison with a rebuild.
+    pub fn to_map(&self) -> BTreeMap<String, Vec<i64>> {
+        let mut out = BTreeMap::new();
+        for ((d, dist, dept, cat), v) in &self.day {
+            if v.iter().any(|x| *x != 0) {
+                out.insert(super::day_key(*d, *dist, *dept, cat), v.to_vec());
+            }
+        }
+        for ((d, o), v) in &self.officer {
+            if v.iter().any(|x| *x != 0) {
+                out.insert(super::officer_key(*d, *o), v.to_vec());
+            }
+        }
+        for ((d, dist, dept, w), n) in &self.wd {
+            if *n != 0 {
+                out.insert(super::reply_key(*d, *dist, *dept, *w), vec![*n]);
+            }
+        }
+        out
+    }
+
     /// Rows of `metric_day`.
     pub fn day_rows(&self) -> usize {
         self.day.len()

@@ -24,7 +24,8 @@ pub(crate) use facts::insert_facts_sqlite;
 pub use facts::{all_facts, apply_change, clear, demand_states, load_facts};
 pub use ratings::{door_knock, insert_rating, rating_of, rating_sums, OfficerRating};
 pub use sums::{
-    aggregate_digest, day_trend, officer_sums, overdue_now, reply_hist, sums, sums_cube, GroupBy, SumFilter,
+    aggregate_digest, aggregate_map, day_trend, officer_sums, overdue_now, reply_hist, sums, sums_cube, GroupBy,
+    SumFilter,
 };
 
 use crate::Result;
@@ -45,4 +46,19 @@ fn read_counters(row: &sqlx::any::AnyRow, first: usize) -> Result<Counters> {
         *x = row.try_get::<Option<i64>, _>(first + k)?.unwrap_or(0);
     }
     Ok(v)
+}
+
+/// The key of a `metric_day` row in [`aggregate_map`].
+pub(crate) fn day_key(day: i64, district: i64, department: i64, category: &str) -> String {
+    format!("metric_day day={day},district={district},department={department},category={category}")
+}
+
+/// The key of a `metric_officer_day` row in [`aggregate_map`].
+pub(crate) fn officer_key(day: i64, officer: i64) -> String {
+    format!("metric_officer_day day={day},officer={officer}")
+}
+
+/// The key of a `metric_reply_wd` row in [`aggregate_map`].
+pub(crate) fn reply_key(day: i64, district: i64, department: i64, wd: i64) -> String {
+    format!("metric_reply_wd day={day},district={district},department={department},wd={wd}")
 }

@@ -183,3 +183,32 @@ pub async fn aggregate_digest(c: &mut Conn) -> Result<Vec<String>> {
     out.sort();
     Ok(out)
 }
+
+/// Every aggregate row by its key (`metric_day day=…,district=…,department=…,category=…`,
+/// `metric_officer_day day=…,officer=…`, `metric_reply_wd day=…,district=…,department=…,wd=…`),
+/// zero rows dropped: what `zhuqi check` compares with a rebuild.
+pub async fn aggregate_map(c: &mut Conn) -> Result<std::collections::BTreeMap<String, Vec<i64>>> {
+    let mut out = std::collections::BTreeMap::new();
+    let sql = format!("SELECT day, district_id, department_id, category_code, {} FROM metric_day", counter_cols(""));
+    for r in sqlx::query(&sql).fetch_all(&mut *c).await? {
+        let v = read_counters(&r, 4)?;
+        if v.iter().any(|x| *x != 0) {
+            let cat: String = r.try_get(3)?;
+            out.insert(super::day_key(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, &cat), v.to_vec());
+        }
+    }
+    let sql = format!("SELECT day, officer_id, {} FROM metric_officer_day", counter_cols(""));
+    for r in sqlx::query(&sql).fetch_all(&mut *c).await? {
+        let v = read_counters(&r, 2)?;
+        if v.iter().any(|x| *x != 0) {
+            out.insert(super::officer_key(r.try_get(0)?, r.try_get(1)?), v.to_vec());
+        }
+    }
+    for r in sqlx::query("SELECT day, district_id, department_id, wd, n FROM metric_reply_wd WHERE n <> 0")
+        .fetch_all(&mut *c)
+        .await?
+    {
+        out.insert(super::reply_key(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?), vec![r.try_get(4)?]);
+    }
+    Ok(out)
+}

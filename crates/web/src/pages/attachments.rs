@@ -26,6 +26,9 @@ pub struct Item {
     pub kind: String,
     pub by: String,
     pub at: String,
+    /// The bytes are not on the server (a database restored without its
+    /// files): the page says "文件缺失 / file missing" instead of a link.
+    pub missing: bool,
 }
 
 /// The attachments section of the demand page.
@@ -41,6 +44,7 @@ pub struct Section {
     pub hint: String,
     /// The `accept` attribute of the file input.
     pub accept: &'static str,
+    pub missing_text: String,
 }
 
 fn size_text(bytes: i64) -> String {
@@ -73,19 +77,22 @@ pub async fn section(st: &AppState, ctx: &Ctx, demand_id: i64) -> Result<Section
     let (max_file, max_total) = st.app.attachment_limits();
     let (mf, mt) = (max_file / (1024 * 1024), max_total / (1024 * 1024));
     let en = ctx.lang == Lang::En;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let missing = !st.app.attachment_present(&r).await?;
+        items.push(Item {
+            id: r.id,
+            name: r.file_name,
+            size: size_text(r.size),
+            kind: kind_label(&r.content_type).into(),
+            by: r.uploaded_by_name.unwrap_or_default(),
+            at: display_cst(r.uploaded_at),
+            missing,
+        });
+    }
     Ok(Section {
         title: if en { "Attachments" } else { "附件" }.into(),
-        items: rows
-            .into_iter()
-            .map(|r| Item {
-                id: r.id,
-                name: r.file_name,
-                size: size_text(r.size),
-                kind: kind_label(&r.content_type).into(),
-                by: r.uploaded_by_name.unwrap_or_default(),
-                at: display_cst(r.uploaded_at),
-            })
-            .collect(),
+        items,
         empty: if en { "No attachments yet." } else { "暂无附件。" }.into(),
         may_upload: may_attach(ctx.actor.role),
         upload: if en { "Upload" } else { "上传" }.into(),
@@ -95,6 +102,7 @@ pub async fn section(st: &AppState, ctx: &Ctx, demand_id: i64) -> Result<Section
         } else {
             format!("照片（JPEG、PNG、HEIC、WebP）、PDF、Word、Excel 或 PowerPoint；单个文件不超过 {mf} MB，每条诉求合计不超过 {mt} MB。")
         },
+        missing_text: if en { "file missing" } else { "文件缺失 / file missing" }.into(),
         accept:
             "image/jpeg,image/png,image/heic,image/heif,image/webp,application/pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx",
     })

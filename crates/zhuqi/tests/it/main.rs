@@ -10,6 +10,7 @@
 
 mod attachments;
 mod auth;
+mod backup;
 mod catalogue;
 mod crash;
 mod demands;

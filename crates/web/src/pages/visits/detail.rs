@@ -157,6 +157,12 @@ async fn detail_page(
         )),
         _ => None,
     };
+    let mut missing = std::collections::HashSet::new();
+    for a in &d.attachments {
+        if !st.app.attachment_present(a).await? {
+            missing.insert(a.id);
+        }
+    }
     let mut demands = Vec::new();
     let may_read_demands = st.app.demand_scope(&ctx.actor) != zhuqi_store::demands::DemandScope::Nothing;
     for did in &d.demand_ids {
@@ -197,12 +203,21 @@ async fn detail_page(
             .attachments
             .iter()
             .map(|a| {
-                let size = if a.size >= 1024 * 1024 {
+                let mut size = if a.size >= 1024 * 1024 {
                     format!("{:.1} MB", a.size as f64 / (1024.0 * 1024.0))
                 } else {
                     format!("{} KB", (a.size + 1023) / 1024)
                 };
-                (a.id, a.file_name.clone(), zhuqi_app::attachments::is_inline_image(&a.content_type), size)
+                // Bytes gone (a database restored without its files): said, no broken image.
+                let gone = missing.contains(&a.id);
+                if gone {
+                    size.push_str(if lang == crate::i18n::Lang::En {
+                        " · file missing"
+                    } else {
+                        " · 文件缺失 / file missing"
+                    });
+                }
+                (a.id, a.file_name.clone(), !gone && zhuqi_app::attachments::is_inline_image(&a.content_type), size)
             })
             .collect(),
         can_attach: d.editable,
