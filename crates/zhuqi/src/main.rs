@@ -39,7 +39,12 @@ struct Cli {
 enum Cmd {
     /// Serve the web pages and the JSON API (migrates the database first). On SQLite one server per
     /// file: a second one on the same file is refused (lock file <db>.serve.lock).
-    Serve,
+    Serve {
+        /// Start the server's clock at this instant (RFC 3339) and run on from there, as
+        /// `demo --now` does: for tests and training. Default: the real time.
+        #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Build (once) and serve the 丽水 demo city. Defaults: --db ./zhuqi-demo.db --listen 127.0.0.1:8080.
     Demo {
         /// Delete and rebuild the demo database.
@@ -249,7 +254,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         match cli.cmd {
-            Cmd::Serve => serve(&cfg, open(&cfg).await?).await,
+            Cmd::Serve { now: None } => serve(&cfg, open(&cfg).await?).await,
+            Cmd::Serve { now: Some(t) } => {
+                serve(&cfg, open_with(&cfg, Arc::new(OffsetClock::starting_at(t))).await?).await
+            }
             Cmd::Demo { reset, no_serve, now } => demo(&cfg, reset, no_serve, now).await,
             Cmd::Migrate => {
                 let store = Store::connect(cfg.db.expose())

@@ -537,7 +537,8 @@ async fn the_pages_show_the_wave_and_the_city_admin_sets_the_rule_by_form() {
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert!(loc.contains("min_enterprises"), "{loc}");
+    let (_, _, html) = page(admin.clone(), loc.clone()).await;
+    assert!(html.contains("min_enterprises") && html.contains(r#"data-kind="error""#), "{loc}: {html}");
     assert_eq!(t.app.hot_issue_params().await.unwrap(), zhuqi_domain::hot_issues::Params::default());
     let (s, loc) = form(
         admin,
