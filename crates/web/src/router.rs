@@ -6,7 +6,7 @@
 //! what earlier ones changed), so add a route at the end of its group.
 
 use crate::{api, assets, ctx, openapi, pages, AppState};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 
 /// Who a route is for.
@@ -124,7 +124,15 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r("POST", "/api/v1/notifications/read-all", Api, "Mark every notification read", &[], post(api::demands::read_all)),
         r("POST", "/api/v1/auth/logout", Api, "Sign out (ends the session or token)", &[], post(api::auth::logout)),
         r("GET", "/api/v1/me", Api, "The signed-in user, their capabilities and navigation", &[], get(api::auth::me)),
-        r("GET", "/api/v1/users", Api, "Users by role (admins, auditor)", &["role", "page", "per_page"], get(api::directory::users)),
+        r("GET", "/api/v1/users", Api, "Users in reach (admins, auditor), by role, district (an enterprise user's: its enterprise's) and text", &["role", "district_id", "q", "page", "per_page"], get(api::users::list)),
+        r("POST", "/api/v1/users", Api, "Create a user: {username, display_name, role, district_id?, department_id?, home_department_id?, enterprise_id?, phone?} → 201 {user, one_time_password}", &[], post(api::users::create)),
+        r("GET", "/api/v1/users/{id}", Api, "A user in reach", &[], get(api::users::get)),
+        r("PATCH", "/api/v1/users/{id}", Api, "Edit a user: {display_name?, phone?, role?, scope ids?}", &[], patch(api::users::patch)),
+        r("POST", "/api/v1/users/{id}/deactivate", Api, "Deactivate a user: every session of theirs ends at once", &[], post(api::users::deactivate)),
+        r("POST", "/api/v1/users/{id}/reactivate", Api, "Reactivate a user", &[], post(api::users::reactivate)),
+        r("POST", "/api/v1/users/{id}/reset-password", Api, "Reset a password → {user, one_time_password} (shown once; must be changed at the next sign-in)", &[], post(api::users::reset_password)),
+        r("POST", "/api/v1/users/{id}/unlock", Api, "Unlock an account locked after failed sign-ins", &[], post(api::users::unlock)),
+        r("POST", "/api/v1/me/password", Api, "Change your own password: {current_password, new_password} → 204; your other sessions end", &[], post(api::users::change_password)),
         r("GET", "/api/v1/regions", Api, "Region tree: city, districts, townships", &[], get(api::directory::regions)),
         r("GET", "/api/v1/departments", Api, "Departments (涉企部门)", &[], get(api::directory::departments)),
         r("GET", "/api/v1/enterprises", Api, "Enterprises in scope", &["q", "district_id", "township_id", "officer_id", "unassigned", "page", "per_page"], get(api::directory::enterprises)),
@@ -183,7 +191,16 @@ pub fn route_table() -> Vec<(RouteDef, MethodRouter<AppState>)> {
         r("POST", "/assignments/bulk", Page, "Assign all unassigned enterprises of a district (form)", &[], post(pages::admin::bulk)),
         r("GET", "/coverage", Page, "Coverage per district", &[], get(pages::admin::coverage)),
         r("GET", "/coverage/export.xlsx", Page, "Coverage as Excel", &[], get(pages::admin::coverage_export)),
-        r("GET", "/users", Page, "Users (admins)", &[], get(pages::admin::users)),
+        r("GET", "/users", Page, "Users (admins): filter by role, district, text; create form", &["role", "district_id", "q", "page"], get(pages::users::list)),
+        r("POST", "/users", Page, "Create a user (form); shows the one-time password once", &[], post(pages::users::create)),
+        r("GET", "/users/{id}", Page, "A user: edit form, deactivate, reactivate, reset password, unlock", &[], get(pages::users::detail)),
+        r("POST", "/users/{id}", Page, "Edit a user (form)", &[], post(pages::users::update)),
+        r("POST", "/users/{id}/deactivate", Page, "Deactivate a user (form)", &[], post(pages::users::deactivate)),
+        r("POST", "/users/{id}/reactivate", Page, "Reactivate a user (form)", &[], post(pages::users::reactivate)),
+        r("POST", "/users/{id}/reset-password", Page, "Reset a user's password (form); shows the one-time password once", &[], post(pages::users::reset_password)),
+        r("POST", "/users/{id}/unlock", Page, "Unlock a user (form)", &[], post(pages::users::unlock)),
+        r("GET", "/me/password", Page, "Change your own password (form); where a one-time password leads", &[], get(pages::users::password_form)),
+        r("POST", "/me/password", Page, "Change your own password (form)", &[], post(pages::users::change_password)),
         r("GET", "/admin/import", Page, "Import form", &[], get(pages::admin::import_form)),
         r("POST", "/admin/import", Page, "Import a file (multipart)", &[], post(pages::admin::import_submit)),
         r("GET", "/audit", Page, "Audit log", &[], get(pages::admin::audit)),

@@ -80,6 +80,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: HotIssuesCmd,
     },
+    /// Give an account a new one-time password (for an operator who lost the admin's password): prints
+    /// `password: <one-time password>` once; the user must change it at the next sign-in, which it
+    /// allows once. Also clears a lockout and ends the account's sessions; audited.
+    ResetPassword {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +221,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Cmd::HotIssues { cmd: HotIssuesCmd::Detect } => hot_issues_detect(&open(&cfg).await?).await,
+            Cmd::ResetPassword { username } => {
+                let meta = RequestMeta { ip: "cli".into(), request_id: String::new() };
+                let otp = open(&cfg).await?.reset_password_by_username(&username, &meta).await?;
+                println!("user: {}", username.trim());
+                println!("password: {otp}");
+                println!("The password signs in once; the user must change it then.");
+                Ok(())
+            }
             Cmd::Config { .. } | Cmd::Calendar { .. } => Ok(()),
         }
     })

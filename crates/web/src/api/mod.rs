@@ -11,4 +11,5 @@ pub mod directory;
 pub mod enterprise_code;
 pub mod hot_issues;
 pub mod metrics;
+pub mod users;
 pub mod visits;

@@ -13,6 +13,7 @@ pub mod hot_issues;
 pub mod login;
 pub mod metrics;
 pub mod officers;
+pub mod users;
 pub mod visits;
 
 use crate::ctx::{urlencode, Ctx};

@@ -24,6 +24,7 @@ mod routes;
 mod schema_parity;
 mod serve_lock;
 mod store_suite;
+mod users_admin;
 mod visits;
 mod visits_api;
 mod webhook;
