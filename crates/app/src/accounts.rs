@@ -185,7 +185,8 @@ async fn insert_checked(
 fn unique_error(e: zhuqi_store::StoreError) -> AppError {
     match e {
         zhuqi_store::StoreError::Unique(m) if m.contains("phone") => {
-            FieldError::new("phone", "该手机号已被其他企业用户使用 (this phone is used by another enterprise user)").into()
+            FieldError::new("phone", "该手机号已被其他企业用户使用 (this phone is used by another enterprise user)")
+                .into()
         }
         zhuqi_store::StoreError::Unique(_) => {
             FieldError::new("username", "用户名已被使用 (this username is taken)").into()
@@ -312,7 +313,8 @@ impl App {
             Some(r) => parse_role(r)?,
             None => old_role,
         };
-        let stored = StoredScope { district_id: u.district_id, department_id: u.department_id, enterprise_id: u.enterprise_id };
+        let stored =
+            StoredScope { district_id: u.district_id, department_id: u.department_id, enterprise_id: u.enterprise_id };
         let scope = if p.role.is_some() || p.scope.is_some() {
             account::check_scope(role, &p.scope.unwrap_or_default())?
         } else {
@@ -324,7 +326,9 @@ impl App {
             return Err(self.deny(actor, "update_user", &format!("user:{id} ({})", role.as_str()), meta).await);
         }
         if id == actor.user_id && (role != old_role || scope != stored) {
-            return Err(FieldError::new("role", "不能修改自己的角色或范围 (you cannot change your own role or scope)").into());
+            return Err(
+                FieldError::new("role", "不能修改自己的角色或范围 (you cannot change your own role or scope)").into()
+            );
         }
         let edit = AccountEdit {
             display_name: &display_name,
@@ -440,8 +444,15 @@ impl App {
             store::password_hash(&mut c, id).await?.ok_or(AppError::Unauthenticated)?
         };
         if !verify_password(current, &hash).await {
-            self.audit(Some(actor), "change_password", &format!("user:{id}"), "failure", "wrong current password", meta)
-                .await;
+            self.audit(
+                Some(actor),
+                "change_password",
+                &format!("user:{id}"),
+                "failure",
+                "wrong current password",
+                meta,
+            )
+            .await;
             return Err(FieldError::new("current_password", "当前密码不正确 (the current password is wrong)").into());
         }
         let refused = match self.config.password.check(new) {
@@ -483,8 +494,15 @@ impl App {
         store::delete_sessions(&mut tx, u.id, None).await?;
         tx.commit().await?;
         self.session_cache.clear();
-        self.audit(None, "reset_password", &format!("user:{}", u.id), "success", &format!("{} (command line)", u.username), meta)
-            .await;
+        self.audit(
+            None,
+            "reset_password",
+            &format!("user:{}", u.id),
+            "success",
+            &format!("{} (command line)", u.username),
+            meta,
+        )
+        .await;
         Ok(otp)
     }
 }
@@ -500,7 +518,9 @@ impl App {
         let mut c = self.store.read().await?;
         match zhuqi_store::enterprises::id_by_credit_code(&mut c, code.as_str()).await? {
             Some((id, _)) => Ok(id),
-            None => Err(FieldError::new("enterprise_id", format!("没有该企业 (no enterprise with credit code {s})")).into()),
+            None => {
+                Err(FieldError::new("enterprise_id", format!("没有该企业 (no enterprise with credit code {s})")).into())
+            }
         }
     }
 }

@@ -149,15 +149,18 @@ pub(crate) async fn account_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Resul
     }
     let Some(role) = Role::parse(&u.role) else { return Ok(None) };
     let must_change = u.must_change_password != 0;
-    Ok(Some((Actor {
-        user_id: u.id,
-        username: u.username,
-        display_name: u.display_name,
-        role,
-        district_id: u.district_id,
-        department_id: u.department_id,
-        enterprise_id: u.enterprise_id,
-    }, must_change)))
+    Ok(Some((
+        Actor {
+            user_id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role,
+            district_id: u.district_id,
+            department_id: u.department_id,
+            enterprise_id: u.enterprise_id,
+        },
+        must_change,
+    )))
 }
 
 impl App {

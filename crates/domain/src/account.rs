@@ -71,9 +71,19 @@ impl ScopeIds {
     /// The API form of a stored scope of `role`.
     pub fn of_stored(role: Role, s: StoredScope) -> Self {
         if role == Role::Officer {
-            Self { district_id: s.district_id, department_id: None, home_department_id: s.department_id, enterprise_id: None }
+            Self {
+                district_id: s.district_id,
+                department_id: None,
+                home_department_id: s.department_id,
+                enterprise_id: None,
+            }
         } else {
-            Self { district_id: s.district_id, department_id: s.department_id, home_department_id: None, enterprise_id: s.enterprise_id }
+            Self {
+                district_id: s.district_id,
+                department_id: s.department_id,
+                home_department_id: None,
+                enterprise_id: s.enterprise_id,
+            }
         }
     }
 }
@@ -166,7 +176,10 @@ mod tests {
         let da = check_scope(Role::DistrictAdmin, &ids(Some(3), None, None, None)).unwrap();
         assert_eq!(da, StoredScope { district_id: Some(3), department_id: None, enterprise_id: None });
         assert_eq!(check_scope(Role::DistrictAdmin, &none).unwrap_err().field, "district_id");
-        assert_eq!(check_scope(Role::DistrictAdmin, &ids(Some(3), Some(4), None, None)).unwrap_err().field, "department_id");
+        assert_eq!(
+            check_scope(Role::DistrictAdmin, &ids(Some(3), Some(4), None, None)).unwrap_err().field,
+            "department_id"
+        );
         // A coordinator may or may not have a district.
         assert!(check_scope(Role::Coordinator, &none).is_ok());
         assert_eq!(check_scope(Role::Coordinator, &ids(Some(3), None, None, None)).unwrap().district_id, Some(3));
@@ -180,14 +193,23 @@ mod tests {
         // An officer: district and home unit, stored as department_id.
         let o = check_scope(Role::Officer, &ids(Some(3), None, Some(7), None)).unwrap();
         assert_eq!(o, StoredScope { district_id: Some(3), department_id: Some(7), enterprise_id: None });
-        assert_eq!(check_scope(Role::Officer, &ids(Some(3), None, None, None)).unwrap_err().field, "home_department_id");
+        assert_eq!(
+            check_scope(Role::Officer, &ids(Some(3), None, None, None)).unwrap_err().field,
+            "home_department_id"
+        );
         assert_eq!(check_scope(Role::Officer, &ids(None, None, Some(7), None)).unwrap_err().field, "district_id");
-        assert_eq!(check_scope(Role::Officer, &ids(Some(3), Some(7), Some(7), None)).unwrap_err().field, "department_id");
+        assert_eq!(
+            check_scope(Role::Officer, &ids(Some(3), Some(7), Some(7), None)).unwrap_err().field,
+            "department_id"
+        );
         assert_eq!(ScopeIds::of_stored(Role::Officer, o), ids(Some(3), None, Some(7), None));
         let e = check_scope(Role::EnterpriseUser, &ids(None, None, None, Some(9))).unwrap();
         assert_eq!(e.enterprise_id, Some(9));
         assert_eq!(check_scope(Role::EnterpriseUser, &none).unwrap_err().field, "enterprise_id");
-        assert_eq!(check_scope(Role::EnterpriseUser, &ids(Some(1), None, None, Some(9))).unwrap_err().field, "district_id");
+        assert_eq!(
+            check_scope(Role::EnterpriseUser, &ids(Some(1), None, None, Some(9))).unwrap_err().field,
+            "district_id"
+        );
         // Messages name the role and the field.
         let m = check_scope(Role::Officer, &ids(Some(3), None, None, None)).unwrap_err().message;
         assert!(m.contains("officer needs home_department_id") && m.contains("派出单位"), "{m}");
@@ -235,7 +257,8 @@ mod tests {
         for role in Role::ALL {
             assert!(may_manage(&ca, role, None) && may_manage(&ca, role, Some(4)), "{role:?}");
         }
-        for role in [Role::Coordinator, Role::Auditor, Role::Officer, Role::DeptHead, Role::DeptHandler, Role::EnterpriseUser]
+        for role in
+            [Role::Coordinator, Role::Auditor, Role::Officer, Role::DeptHead, Role::DeptHandler, Role::EnterpriseUser]
         {
             assert!(!may_manage(&actor(role, Some(3)), Role::Officer, Some(3)), "{role:?}");
         }

@@ -97,13 +97,14 @@ pub async fn update(c: &mut Conn, id: i64, e: &AccountEdit<'_>, at: i64) -> Resu
 
 /// Deactivates (true: it was active) and ends every session of the user.
 pub async fn deactivate(c: &mut Conn, id: i64, at: i64) -> Result<bool> {
-    let n = sqlx::query("UPDATE users SET active = 0, deactivated_at = $1, updated_at = $2 WHERE id = $3 AND active = 1")
-        .bind(at)
-        .bind(at)
-        .bind(id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
+    let n =
+        sqlx::query("UPDATE users SET active = 0, deactivated_at = $1, updated_at = $2 WHERE id = $3 AND active = 1")
+            .bind(at)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
     delete_sessions(c, id, None).await?;
     Ok(n == 1)
 }

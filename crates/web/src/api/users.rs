@@ -101,7 +101,11 @@ pub async fn create(
 }
 
 /// GET /api/v1/users/{id}
-pub async fn get(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     let u = st.app.user(&ctx.actor, id, &ctx.meta).await?;
     Ok(Json(user_json(&u)))
 }
@@ -176,7 +180,11 @@ pub async fn reset_password(
 }
 
 /// POST /api/v1/users/{id}/unlock
-pub async fn unlock(State(st): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn unlock(
+    State(st): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(user_json(&st.app.unlock_user(&ctx.actor, id, &ctx.meta).await?)))
 }
 

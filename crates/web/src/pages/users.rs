@@ -322,7 +322,11 @@ pub async fn reactivate(
 }
 
 /// POST /users/{id}/unlock
-pub async fn unlock(State(st): State<AppState>, Path(id): Path<i64>, f: CsrfForm<Empty>) -> Result<Redirect, PageError> {
+pub async fn unlock(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<Empty>,
+) -> Result<Redirect, PageError> {
     st.app.unlock_user(&f.ctx.actor, id, &f.ctx.meta).await?;
     Ok(Redirect::to(&format!("/users/{id}")))
 }

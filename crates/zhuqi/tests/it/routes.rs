@@ -622,12 +622,21 @@ fn build(
         }
         Body_::UserEditForm => {
             let d = if target == t.managed_b.to_string() { t.ids.district_b } else { t.ids.district_a };
-            form(b, format!("_csrf={csrf}&display_name=edited&role=officer&district_id={d}&home_department_id={}", t.ids.dept_t))
+            form(
+                b,
+                format!(
+                    "_csrf={csrf}&display_name=edited&role=officer&district_id={d}&home_department_id={}",
+                    t.ids.dept_t
+                ),
+            )
         }
         Body_::UserPatchJson => json(b, serde_json::json!({"display_name": "edited"})),
-        Body_::PasswordWrongForm => {
-            form(b, format!("_csrf={csrf}&current_password=wrong-pass1&new_password=new-pass-123&confirm_password=new-pass-123"))
-        }
+        Body_::PasswordWrongForm => form(
+            b,
+            format!(
+                "_csrf={csrf}&current_password=wrong-pass1&new_password=new-pass-123&confirm_password=new-pass-123"
+            ),
+        ),
         Body_::PasswordWrongJson => {
             json(b, serde_json::json!({"current_password": "wrong-pass1", "new_password": "new-pass-123"}))
         }
@@ -732,13 +741,15 @@ async fn every_route_answers_every_role_as_documented() {
                 phone: String::new(),
             };
             let policy = zhuqi_domain::password::PasswordPolicy::default();
-            let (id, _) =
-                zhuqi_app::accounts::insert_with_one_time_password(&mut tx, &new, &policy, app.app.now_ms()).await.unwrap();
+            let (id, _) = zhuqi_app::accounts::insert_with_one_time_password(&mut tx, &new, &policy, app.app.now_ms())
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             id
         }
     };
-    let (managed_a, managed_b) = (managed("managed-a", app.ids.district_a).await, managed("managed-b", app.ids.district_b).await);
+    let (managed_a, managed_b) =
+        (managed("managed-a", app.ids.district_a).await, managed("managed-b", app.ids.district_b).await);
     let t = Fixture {
         managed_a,
         managed_b,

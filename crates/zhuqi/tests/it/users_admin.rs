@@ -97,7 +97,10 @@ async fn every_role_is_created_with_exactly_the_scope_ids_it_needs() {
         let bad = [
             (json!({"role": "city_admin", "district_id": i.district_a}), "district_id"),
             (json!({"role": "district_admin"}), "district_id"),
-            (json!({"role": "district_admin", "district_id": i.district_a, "department_id": i.dept_t}), "department_id"),
+            (
+                json!({"role": "district_admin", "district_id": i.district_a, "department_id": i.dept_t}),
+                "department_id",
+            ),
             (json!({"role": "officer", "district_id": i.district_a}), "home_department_id"),
             (json!({"role": "officer", "home_department_id": i.dept_t}), "district_id"),
             (
@@ -136,26 +139,34 @@ async fn a_district_admin_manages_only_their_district() {
         let t = TestApp::new(e).await;
         let da = t.token("district-a").await;
         let i = t.ids;
-        let officer = |u: &str, d: i64| {
-            json!({"username": u, "display_name": u, "role": "officer", "district_id": d, "home_department_id": i.dept_t})
-        };
+        let officer = |u: &str, d: i64| json!({"username": u, "display_name": u, "role": "officer", "district_id": d, "home_department_id": i.dept_t});
         let (s, v) = create(&t, &da, officer("o-a", i.district_a)).await;
         assert_eq!(s, StatusCode::CREATED, "{e}: {v}");
         let (s, _) = create(&t, &da, officer("o-b", i.district_b)).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "another district");
         let (s, _) = create(&t, &da, json!({"username": "ca", "display_name": "x", "role": "city_admin"})).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "a city admin");
-        let (s, _) = create(&t, &da, json!({"username": "h", "display_name": "x", "role": "dept_handler", "department_id": i.dept_t}))
-            .await;
+        let (s, _) = create(
+            &t,
+            &da,
+            json!({"username": "h", "display_name": "x", "role": "dept_handler", "department_id": i.dept_t}),
+        )
+        .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "department staff");
-        let (s, v) =
-            create(&t, &da, json!({"username": "eu", "display_name": "x", "role": "enterprise_user", "enterprise_id": i.ent_a2}))
-                .await;
+        let (s, v) = create(
+            &t,
+            &da,
+            json!({"username": "eu", "display_name": "x", "role": "enterprise_user", "enterprise_id": i.ent_a2}),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED, "an enterprise of the district: {v}");
         let eu = v["user"]["id"].as_i64().unwrap();
-        let (s, _) =
-            create(&t, &da, json!({"username": "eub", "display_name": "x", "role": "enterprise_user", "enterprise_id": i.ent_b1}))
-                .await;
+        let (s, _) = create(
+            &t,
+            &da,
+            json!({"username": "eub", "display_name": "x", "role": "enterprise_user", "enterprise_id": i.ent_b1}),
+        )
+        .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "an enterprise of another district");
         // The list: own district only, enterprise users by their enterprise's district.
         let (_, v) = t.json(Method::GET, "/api/v1/users", Some(&da), None).await;
@@ -178,8 +189,9 @@ async fn a_district_admin_manages_only_their_district() {
                 let (s, _) = t.json(Method::POST, &format!("/api/v1/users/{id}/{action}"), Some(&da), None).await;
                 assert_eq!(s, StatusCode::NOT_FOUND, "{outside} {action}");
             }
-            let (s, _) =
-                t.json(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&da), Some(json!({"display_name": "x"}))).await;
+            let (s, _) = t
+                .json(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&da), Some(json!({"display_name": "x"})))
+                .await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{outside}");
         }
         assert!(t.app.actor_by_username("officer-b").await.unwrap().is_some(), "officer-b still active");
@@ -194,7 +206,9 @@ async fn a_district_admin_manages_only_their_district() {
             )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, v) = t.json(Method::PATCH, &format!("/api/v1/users/{eu}"), Some(&da), Some(json!({"display_name": "王五"}))).await;
+        let (s, v) = t
+            .json(Method::PATCH, &format!("/api/v1/users/{eu}"), Some(&da), Some(json!({"display_name": "王五"})))
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["display_name"], "王五");
         for who in ["officer-a", "coordinator", "auditor", "head-t", "handler-t", "ent-a1"] {
@@ -288,7 +302,9 @@ async fn a_one_time_password_signs_in_once_and_only_to_change_it() {
         assert_eq!(s, StatusCode::OK);
         assert_eq!(v["must_change_password"], true);
         assert_eq!(v["user"]["must_change_password"], true);
-        for (m, p) in [(Method::GET, "/api/v1/demands"), (Method::GET, "/api/v1/enterprises"), (Method::POST, "/api/v1/visits")] {
+        for (m, p) in
+            [(Method::GET, "/api/v1/demands"), (Method::GET, "/api/v1/enterprises"), (Method::POST, "/api/v1/visits")]
+        {
             let (s, v) = t.json(m.clone(), p, Some(&tok), Some(json!({}))).await;
             assert_eq!(s, StatusCode::FORBIDDEN, "{m} {p}: {v}");
             assert_eq!(v["error"]["code"], "password_change_required", "{v}");
@@ -432,17 +448,22 @@ async fn the_pages_create_a_user_show_the_one_time_password_once_and_manage_it()
         let (s, v) = login(&t, "p-new", &otp).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         for action in ["deactivate", "reactivate", "unlock"] {
-            let (s, loc, _) = form(&t, &tok, &format!("/users/{}/{action}", user.user_id), format!("_csrf={csrf}")).await;
+            let (s, loc, _) =
+                form(&t, &tok, &format!("/users/{}/{action}", user.user_id), format!("_csrf={csrf}")).await;
             assert_eq!((s, loc.clone()), (StatusCode::SEE_OTHER, format!("/users/{}", user.user_id)), "{action}");
         }
-        let (s, _, html) = form(&t, &tok, &format!("/users/{}/reset-password", user.user_id), format!("_csrf={csrf}")).await;
+        let (s, _, html) =
+            form(&t, &tok, &format!("/users/{}/reset-password", user.user_id), format!("_csrf={csrf}")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains(marker));
         let (s, _, _) = form(
             &t,
             &tok,
             &format!("/users/{}", user.user_id),
-            format!("_csrf={csrf}&display_name=renamed&role=dept_head&district_id={}&department_id={}", t.ids.district_a, t.ids.dept_t),
+            format!(
+                "_csrf={csrf}&display_name=renamed&role=dept_head&district_id={}&department_id={}",
+                t.ids.district_a, t.ids.dept_t
+            ),
         )
         .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
