@@ -477,3 +477,36 @@ async fn the_pages_create_a_user_show_the_one_time_password_once_and_manage_it()
         assert_eq!(audit_count(&t, "update_user").await, 1);
     }
 }
+
+#[tokio::test]
+async fn the_command_line_resets_a_lost_admin_password_to_a_one_time_password() {
+    for e in engines() {
+        let t = TestApp::new(e).await;
+        let live = t.token("admin").await;
+        let run = |user: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_zhuqi"))
+                .args(["reset-password", "--db", &t.db, "--username", user])
+                .env_remove("ZHUQI_DB")
+                .env_remove("ZHUQI_CONFIG")
+                .output()
+                .unwrap()
+        };
+        let out = run("admin");
+        assert!(out.status.success(), "{e}: {}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let otp =
+            stdout.lines().find_map(|l| l.strip_prefix("password: ")).expect("a password line").trim().to_string();
+        assert!(otp.len() >= 12, "{stdout}");
+        let (s, _) = login(&t, "admin", PASSWORD).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "the old password is gone");
+        // Another process wrote it: this server trusts its session cache for at most a few seconds.
+        t.clock.advance(chrono::Duration::seconds(6));
+        let (s, _) = t.json(Method::GET, "/api/v1/users", Some(&live), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "the admin's sessions ended");
+        let (s, v) = login(&t, "admin", &otp).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["must_change_password"], true);
+        assert!(!run("nobody-here").status.success(), "an unknown account fails");
+        assert_eq!(audit_count(&t, "reset_password").await, 1);
+    }
+}
