@@ -25,6 +25,8 @@ pub struct NewSession {
     pub csrf_token: String,
     pub actor: Actor,
     pub expires_at: i64,
+    /// Signed in with a one-time password: the session may only change it.
+    pub must_change_password: bool,
 }
 
 /// Recently resolved sessions, so a burst of requests does not read the
@@ -82,46 +84,19 @@ impl SessionCache {
 pub struct SessionInfo {
     pub actor: Actor,
     pub csrf_token: String,
+    /// The user signed in with a one-time password and has not chosen a
+    /// password yet: the web layer lets them reach only their own account,
+    /// the password change and sign-out.
+    pub must_change_password: bool,
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut b = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut b);
     hex::encode(b)
 }
 
-/// A one-time password to hand to a person: 12 characters from an
-/// alphabet without look-alikes (no 0/O, 1/l/I), in groups of four for
-/// reading aloud (`k7Pq-m3Xa-9vRt`), about 69 bits; always with a letter
-/// and a digit, so any sensible password policy accepts it.
-pub fn one_time_password() -> String {
-    loop {
-        let p = one_time_candidate();
-        if p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| c.is_ascii_alphabetic()) {
-            return p;
-        }
-    }
-}
-
-fn one_time_candidate() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut out = String::with_capacity(14);
-    let mut b = [0u8; 1];
-    let mut n = 0;
-    while n < 12 {
-        rand::rngs::OsRng.fill_bytes(&mut b);
-        // Rejection sampling keeps every character equally likely.
-        let Some(&c) = ALPHABET.get(usize::from(b[0] & 0x3f)) else { continue };
-        if n > 0 && n % 4 == 0 {
-            out.push('-');
-        }
-        out.push(char::from(c));
-        n += 1;
-    }
-    out
-}
-
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -163,6 +138,11 @@ async fn dummy_hash() -> String {
 }
 
 pub(crate) async fn actor_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<Option<Actor>> {
+    Ok(account_of(c, user_id).await?.map(|(a, _)| a))
+}
+
+/// The actor of an active user and whether they must change their password.
+pub(crate) async fn account_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<Option<(Actor, bool)>> {
     let Some(u) = zhuqi_store::users::get(c, user_id).await? else { return Ok(None) };
     if u.active == 0 {
         return Ok(None);
@@ -174,15 +154,19 @@ pub(crate) async fn actor_of(c: &mut zhuqi_store::Conn, user_id: i64) -> Result<
             return Ok(None);
         }
     }
-    Ok(Some(Actor {
-        user_id: u.id,
-        username: u.username,
-        display_name: u.display_name,
-        role,
-        district_id: u.district_id,
-        department_id: u.department_id,
-        enterprise_id: u.enterprise_id,
-    }))
+    let must_change = u.must_change_password != 0;
+    Ok(Some((
+        Actor {
+            user_id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role,
+            district_id: u.district_id,
+            department_id: u.department_id,
+            enterprise_id: u.enterprise_id,
+        },
+        must_change,
+    )))
 }
 
 impl App {
@@ -214,7 +198,14 @@ impl App {
             self.audit(None, "login", username, "locked", "attempt while locked", meta).await;
             return Err(AppError::Locked(until));
         }
-        if creds.active == 0 || !verify_password(password, &creds.password_hash).await {
+        let mut ok = creds.active != 0 && verify_password(password, &creds.password_hash).await;
+        if ok {
+            // A one-time password signs in once; the second time it is wrong.
+            let mut c = self.store.read().await?;
+            let st = zhuqi_store::accounts::password_state(&mut c, creds.id).await?;
+            ok = !st.is_some_and(|s| s.must_change_password != 0 && s.one_time_used_at.is_some());
+        }
+        if !ok {
             let threshold = self.config.lockout_threshold.max(1);
             let mut tx = self.store.begin().await?;
             let n = zhuqi_store::users::record_failure(&mut tx, creds.id, None).await?;
@@ -233,7 +224,13 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         zhuqi_store::users::reset_failures(&mut tx, creds.id).await?;
-        let actor = actor_of(&mut tx, creds.id).await?.ok_or(AppError::BadCredentials)?;
+        let (actor, must_change_password) = account_of(&mut tx, creds.id).await?.ok_or(AppError::BadCredentials)?;
+        if must_change_password && !zhuqi_store::accounts::use_one_time_password(&mut tx, creds.id, now).await? {
+            // Another sign-in used the one-time password meanwhile.
+            drop(tx);
+            self.audit(None, "login", username, "failure", "one-time password already used", meta).await;
+            return Err(AppError::BadCredentials);
+        }
         let token = random_token();
         let csrf_token = random_token();
         let expires_at = now + self.config.session_absolute_hours * 3_600_000;
@@ -250,8 +247,9 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.audit(Some(&actor), "login", username, "success", "", meta).await;
-        Ok(NewSession { token, csrf_token, actor, expires_at })
+        let detail = if must_change_password { "one-time password: must change it" } else { "" };
+        self.audit(Some(&actor), "login", username, "success", detail, meta).await;
+        Ok(NewSession { token, csrf_token, actor, expires_at, must_change_password })
     }
 
     /// Resolves a session token. Expired (idle or absolute) sessions are
@@ -276,11 +274,11 @@ impl App {
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
-        let actor = {
+        let account = {
             let mut c = self.store.read().await?;
-            actor_of(&mut c, row.user_id).await?
+            account_of(&mut c, row.user_id).await?
         };
-        let Some(actor) = actor else { return Err(AppError::Unauthenticated) };
+        let Some((actor, must_change_password)) = account else { return Err(AppError::Unauthenticated) };
         let mut last_seen = row.last_seen_at;
         if now - row.last_seen_at >= 60_000 {
             let mut tx = self.store.begin().await?;
@@ -288,7 +286,7 @@ impl App {
             tx.commit().await?;
             last_seen = now;
         }
-        let info = SessionInfo { actor, csrf_token: row.csrf_token };
+        let info = SessionInfo { actor, csrf_token: row.csrf_token, must_change_password };
         self.session_cache.put(hash, info.clone(), now, row.expires_at, last_seen);
         Ok(info)
     }

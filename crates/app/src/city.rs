@@ -120,47 +120,13 @@ pub async fn seed_city(tx: &mut Conn, plan: CityRegions, now: i64) -> Result<See
     Ok(SeededCity { plan, city_id, district_ids, township_ids, department_ids, routes })
 }
 
-/// The admin's username: 1–64 letters, digits, `.`, `_` or `-`.
-fn admin_username(s: &str) -> Result<String> {
-    let s = s.trim();
-    if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(AppError::Invalid(zhuqi_domain::FieldError::new(
-            "admin",
-            format!("用户名应为 1–64 个字母、数字或 . _ - (the username must be 1–64 letters, digits, '.', '_' or '-'): “{s}”"),
-        )));
-    }
-    Ok(s.to_string())
-}
-
-/// The first city admin, with a random one-time password (returned once).
-async fn first_admin(tx: &mut Conn, username: &str, display_name: &str, now: i64) -> Result<String> {
-    let password = crate::auth::one_time_password();
-    let hash = crate::auth::hash_password(&password).await?;
-    users::insert(
-        tx,
-        &users::NewUser {
-            username,
-            display_name,
-            role: zhuqi_domain::Role::CityAdmin.as_str(),
-            district_id: None,
-            department_id: None,
-            enterprise_id: None,
-            phone: "",
-            password_hash: &hash,
-            created_at: now,
-        },
-    )
-    .await?;
-    Ok(password)
-}
-
 impl App {
     /// `zhuqi init`: a city in an empty database, in one transaction (all
     /// or nothing). The admin's one-time password is returned once; the
     /// admin must change it at the first sign-in.
     pub async fn init_city(&self, req: &InitCity, progress: &(dyn Fn(&str) + Send + Sync)) -> Result<InitSummary> {
         let plan = plan(req)?;
-        let username = admin_username(&req.admin_username)?;
+        let username = req.admin_username.trim().to_string();
         let display_name = match req.admin_display_name.trim() {
             "" => format!("{}管理员", plan.city.name),
             s => s.to_string(),
@@ -178,8 +144,17 @@ impl App {
         progress(&format!("涉企部门 (departments): {}", seeded.department_ids.len()));
         let categories = zhuqi_store::catalogue::list_categories(&mut tx).await?.len();
         progress(&format!("诉求目录 (catalogue): {categories} 类, {} 条默认路由 (default routes)", seeded.routes));
-        progress(&format!("市级管理员 (city admin): {}", username.as_str()));
-        let one_time_password = first_admin(&mut tx, &username, &display_name, now).await?;
+        progress(&format!("市级管理员 (city admin): {username}"));
+        // The one-time password signs in once and must be changed then.
+        let admin = crate::accounts::NewAccount {
+            username: username.clone(),
+            display_name,
+            role: zhuqi_domain::Role::CityAdmin.as_str().to_string(),
+            scope: Default::default(),
+            phone: String::new(),
+        };
+        let (_, one_time_password) =
+            crate::accounts::insert_with_one_time_password(&mut tx, &admin, &self.config.password, now).await?;
         tx.commit().await?;
         let detail = format!("city {} {}", seeded.plan.city.code, seeded.plan.city.name);
         self.audit(
@@ -199,7 +174,7 @@ impl App {
             departments: seeded.department_ids.len(),
             categories,
             routes: seeded.routes,
-            admin_username: username.as_str().to_string(),
+            admin_username: username,
             one_time_password,
         })
     }

@@ -113,24 +113,7 @@ impl App {
         page: Page,
         meta: &RequestMeta,
     ) -> Result<Paged<UserRow>> {
-        if !actor.may_read_users() {
-            return Err(self.deny(actor, "list_users", "users", meta).await);
-        }
-        let role = match role.filter(|r| !r.is_empty()) {
-            Some(r) => {
-                Some(Role::parse(r).ok_or_else(|| FieldError::new("role", format!("unknown role '{r}'")))?.as_str())
-            }
-            None => None,
-        };
-        let district = if actor.role == Role::DistrictAdmin { actor.district_id.or(Some(-1)) } else { None };
-        let mut c = self.store.read().await?;
-        let mut p = zhuqi_store::users::list(&mut c, role, district, page).await?;
-        if !actor.sees_personal_data() {
-            for u in &mut p.items {
-                u.phone = mask(&u.phone);
-            }
-        }
-        Ok(p)
+        self.users_filtered(actor, role, None, None, page, meta).await
     }
 
     /// Enterprises in scope. Roles that reach no enterprise directly get 403.

@@ -34,6 +34,10 @@ pub enum AppError {
     /// Conflicts with existing data (duplicate, stale version).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Signed in with a one-time password: nothing but the own account and
+    /// the password change until a password of one's own is chosen.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// A fault of ours. The text (with the cause's whole source chain when it
     /// comes from an error value) is logged with the request id, never shown.
     #[error("internal error: {0}")]

@@ -3,6 +3,7 @@
 //! here and nowhere else; each command runs in one transaction; denials,
 //! logins, imports and exports are written to the audit log.
 
+pub mod accounts;
 pub mod archive;
 pub mod attachments;
 pub mod audit;

@@ -2,6 +2,7 @@
 //! clock seam. Nothing here performs I/O or reads the wall clock, so every
 //! rule can be tested by table and property tests alone.
 
+pub mod account;
 pub mod calendar;
 pub mod capability;
 pub mod category;

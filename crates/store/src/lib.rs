@@ -6,6 +6,7 @@
 //! pool holds a single connection, so writers queue in-process instead of
 //! failing with `SQLITE_BUSY`.
 
+pub mod accounts;
 pub mod assignments;
 pub mod attachments;
 pub mod audit;

@@ -22,10 +22,23 @@ pub struct UserRow {
     #[serde(serialize_with = "crate::flag")]
     pub active: i64,
     pub created_at: i64,
+    /// The district the account belongs to for administration: its own, or
+    /// for an enterprise user its enterprise's.
+    pub scope_district_id: Option<i64>,
+    /// Set after an admin gave a one-time password, until the user chooses one.
+    #[serde(serialize_with = "crate::flag")]
+    pub must_change_password: i64,
+    /// Locked after repeated failed sign-ins until this instant (ms).
+    pub locked_until: Option<i64>,
+    pub failed_logins: i64,
+    pub deactivated_at: Option<i64>,
+    pub updated_at: Option<i64>,
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.district_id, r.name AS district_name, \
-    u.department_id, d.name AS department_name, u.enterprise_id, e.name AS enterprise_name, u.phone, u.active, u.created_at \
+    u.department_id, d.name AS department_name, u.enterprise_id, e.name AS enterprise_name, u.phone, u.active, u.created_at, \
+    COALESCE(u.district_id, e.district_id) AS scope_district_id, u.must_change_password, u.locked_until, u.failed_logins, \
+    u.deactivated_at, u.updated_at \
     FROM users u LEFT JOIN regions r ON r.id = u.district_id LEFT JOIN departments d ON d.id = u.department_id \
     LEFT JOIN enterprises e ON e.id = u.enterprise_id";
 
@@ -118,16 +131,45 @@ pub async fn by_username(c: &mut Conn, username: &str) -> Result<Option<UserRow>
     Ok(sqlx::query_as(&format!("{USER_SELECT} WHERE u.username = $1")).bind(username).fetch_optional(&mut *c).await?)
 }
 
-/// Users filtered by role and district, for admins.
+/// Users filtered by role and district (their own district, or for an
+/// enterprise user their enterprise's), for admins.
 pub async fn list(c: &mut Conn, role: Option<&str>, district_id: Option<i64>, page: Page) -> Result<Paged<UserRow>> {
+    list_filtered(c, &UserFilter { role: role.map(str::to_string), district_id, ..UserFilter::default() }, page).await
+}
+
+/// Filters of the users list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<String>,
+    /// The account's district (an enterprise user's: its enterprise's).
+    pub district_id: Option<i64>,
+    /// Username, name or phone contains.
+    pub q: Option<String>,
+}
+
+pub async fn list_filtered(c: &mut Conn, f: &UserFilter, page: Page) -> Result<Paged<UserRow>> {
     let mut w = Sql::new(" WHERE 1=1");
-    if let Some(r) = role {
-        w.push(" AND u.role = ").bind_s(r);
+    if let Some(r) = &f.role {
+        w.push(" AND u.role = ").bind_s(r.clone());
     }
-    if let Some(d) = district_id {
-        w.push(" AND u.district_id = ").bind_i(d);
+    if let Some(d) = f.district_id {
+        w.push(" AND COALESCE(u.district_id, e.district_id) = ").bind_i(d);
     }
-    let total: i64 = w.prefixed("SELECT COUNT(*) FROM users u").scalar().fetch_one(&mut *c).await?;
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let like = format!("%{q}%");
+        w.push(" AND (u.username LIKE ")
+            .bind_s(like.clone())
+            .push(" OR u.display_name LIKE ")
+            .bind_s(like.clone())
+            .push(" OR u.phone LIKE ")
+            .bind_s(like)
+            .push(")");
+    }
+    let total: i64 = w
+        .prefixed("SELECT COUNT(*) FROM users u LEFT JOIN enterprises e ON e.id = u.enterprise_id")
+        .scalar()
+        .fetch_one(&mut *c)
+        .await?;
     let mut q = w.prefixed(USER_SELECT);
     q.push(&format!(" ORDER BY u.id LIMIT {} OFFSET {}", page.per_page, page.offset()));
     Ok(Paged { items: q.query_as().fetch_all(&mut *c).await?, total, page: page.page, per_page: page.per_page })

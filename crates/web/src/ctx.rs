@@ -135,13 +135,46 @@ pub struct Ctx {
     pub path: String,
     /// Unread notifications (pages only; 0 for the API).
     pub unread: i64,
+    /// Signed in with a one-time password, not changed yet (see [`gate`]).
+    pub must_change_password: bool,
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Ctx, AppError> {
     let anon = Anon { meta: meta_of(parts), lang: lang_of(&parts.headers), path: parts.uri.path().to_string() };
     let token = token_of(&parts.headers).ok_or(AppError::Unauthenticated)?;
     let s = state.app.session(&token).await?;
-    Ok(Ctx { actor: s.actor, token, csrf: s.csrf_token, meta: anon.meta, lang: anon.lang, path: anon.path, unread: 0 })
+    Ok(Ctx {
+        actor: s.actor,
+        token,
+        csrf: s.csrf_token,
+        meta: anon.meta,
+        lang: anon.lang,
+        path: anon.path,
+        unread: 0,
+        must_change_password: s.must_change_password,
+    })
+}
+
+/// The page a user who must change their password is led to.
+pub const PASSWORD_PAGE: &str = "/me/password";
+
+/// The one gate of the must-change-password state (a session signed in with
+/// a one-time password): what such a session may still request. The API:
+/// `GET /api/v1/me`, `POST /api/v1/me/password` and sign-out; pages: the
+/// change form and sign-out (static assets and the language switch need no
+/// session). Everything else answers 403 `password_change_required` (API)
+/// or leads to the change form (pages).
+fn allowed_while_must_change(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    matches!(
+        (method, path),
+        (&Method::GET, "/api/v1/me")
+            | (&Method::POST, "/api/v1/me/password")
+            | (&Method::POST, "/api/v1/auth/logout")
+            | (&Method::GET, PASSWORD_PAGE)
+            | (&Method::POST, PASSWORD_PAGE)
+            | (&Method::POST, "/logout")
+    )
 }
 
 /// Extractor for API handlers: 401 JSON when not signed in.
@@ -157,6 +190,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let st = AppState::from_ref(state);
         let ctx = resolve(parts, &st).await?;
+        if ctx.must_change_password && !allowed_while_must_change(&parts.method, parts.uri.path()) {
+            return Err(AppError::PasswordChangeRequired.into());
+        }
         if !parts.method.is_safe() && !same_site_proof(&parts.headers, &ctx.csrf) {
             return Err(AppError::Forbidden(
                 "跨站请求被拒绝：请附带 X-CSRF-Token 或以 JSON 提交 (cross-site request refused: send X-CSRF-Token or a JSON body)".into(),
@@ -199,6 +235,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let st = AppState::from_ref(state);
         match resolve(parts, &st).await {
+            Ok(c) if c.must_change_password && !allowed_while_must_change(&parts.method, parts.uri.path()) => {
+                Err(PageError::Redirect(PASSWORD_PAGE.to_string()))
+            }
             Ok(mut c) => {
                 c.unread = st.app.unread_count(&c.actor).await.unwrap_or(0);
                 Ok(PageCtx(c))

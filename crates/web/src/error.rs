@@ -41,6 +41,7 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::InvalidRows(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::Gone(_) => (StatusCode::GONE, "file_missing"),
+        AppError::PasswordChangeRequired => (StatusCode::FORBIDDEN, "password_change_required"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -56,6 +57,9 @@ pub fn public_message(e: &AppError) -> String {
         ),
         AppError::BadCredentials => "用户名或密码错误 (wrong username or password)".into(),
         AppError::Unauthenticated => "请先登录，或会话已过期 (sign in first; the session may have expired)".into(),
+        AppError::PasswordChangeRequired => {
+            "请先修改密码：POST /api/v1/me/password (change your password first: POST /api/v1/me/password)".into()
+        }
         other => other.to_string(),
     }
 }

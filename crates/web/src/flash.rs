@@ -98,6 +98,7 @@ mod tests {
             lang: Default::default(),
             path: String::new(),
             unread: 0,
+            must_change_password: false,
         }
     }
 

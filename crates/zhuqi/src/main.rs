@@ -113,6 +113,14 @@ enum Cmd {
     /// events, metric aggregates against a rebuild, every attachment's bytes against its hash.
     /// One line per problem; exits non-zero when anything is wrong.
     Check,
+    /// Give an account a new one-time password (for an operator who lost the admin's password): prints
+    /// `password: <one-time password>` once; the user must change it at the next sign-in, which it
+    /// allows once. Also clears a lockout and ends the account's sessions; audited.
+    ResetPassword {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,6 +287,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Cmd::Backup { out } => backup_cmd::backup(&cfg, out).await,
             Cmd::Restore { from, force } => backup_cmd::restore(&cfg, from, force).await,
             Cmd::Check => backup_cmd::check(&cfg).await,
+            Cmd::ResetPassword { username } => {
+                let meta = RequestMeta { ip: "cli".into(), request_id: String::new() };
+                let otp = open(&cfg).await?.reset_password_by_username(&username, &meta).await?;
+                println!("user: {}", username.trim());
+                println!("password: {otp}");
+                println!("The password signs in once; the user must change it then.");
+                Ok(())
+            }
             Cmd::Config { .. } | Cmd::Calendar { .. } => Ok(()),
         }
     })

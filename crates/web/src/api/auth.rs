@@ -48,6 +48,7 @@ pub async fn login(
         "token": s.token,
         "expires_at": zhuqi_domain::clock::rfc3339_cst(s.expires_at),
         "user": s.actor,
+        "must_change_password": s.must_change_password,
     });
     Ok(([(SET_COOKIE, set_cookie(SESSION_COOKIE, &s.token, Some(max_age), st.web.secure_cookies))], Json(body))
         .into_response())
@@ -77,7 +78,10 @@ pub async fn me(State(st): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<
             "department_id": u.department_id, "department_name": u.department_name,
             "enterprise_id": u.enterprise_id, "enterprise_name": u.enterprise_name,
             "phone": u.phone,
+            "home_department_id": if u.role == "officer" { u.department_id } else { None },
+            "must_change_password": u.must_change_password != 0,
         },
+        "must_change_password": ctx.must_change_password,
         "capabilities": capabilities,
         "nav": crate::pages::nav_keys(ctx.actor.role),
     })))

@@ -18,7 +18,7 @@ use zhuqi_domain::Capability;
 use zhuqi_store::assignments::AssignmentRow;
 use zhuqi_store::audit::AuditEntry;
 use zhuqi_store::enterprises::{DistrictCoverage, EnterpriseFilter, EnterpriseRow};
-use zhuqi_store::users::{OfficerFilter, OfficerRow, UserRow};
+use zhuqi_store::users::{OfficerFilter, OfficerRow};
 use zhuqi_store::{Page, Paged};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -48,23 +48,6 @@ pub async fn departments(State(st): State<AppState>, _: ApiCtx, Query(q): Query<
         .map(super::org::with_retired)
         .collect();
     Ok(Json(json!({"items": r, "total": r.len(), "page": 1, "per_page": r.len()})))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct UsersQuery {
-    pub role: Option<String>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-/// GET /api/v1/users?role=…
-pub async fn users(
-    State(st): State<AppState>,
-    ApiCtx(ctx): ApiCtx,
-    Query(q): Query<UsersQuery>,
-) -> ApiResult<Paged<UserRow>> {
-    let p = st.app.users(&ctx.actor, q.role.as_deref(), Page::new(q.page, q.per_page), &ctx.meta).await?;
-    Ok(Json(p))
 }
 
 #[derive(Debug, Deserialize)]

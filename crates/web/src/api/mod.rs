@@ -12,4 +12,5 @@ pub mod enterprise_code;
 pub mod hot_issues;
 pub mod metrics;
 pub mod org;
+pub mod users;
 pub mod visits;

@@ -15,7 +15,6 @@ use zhuqi_app::import::ImportKind;
 use zhuqi_app::AppError;
 use zhuqi_domain::capability::Capability;
 use zhuqi_domain::clock::display_cst;
-use zhuqi_domain::Role;
 use zhuqi_store::audit::AuditEntry;
 use zhuqi_store::enterprises::DistrictCoverage;
 use zhuqi_store::Page;
@@ -70,57 +69,6 @@ pub async fn coverage(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Resu
 pub async fn coverage_export(State(st): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response, PageError> {
     let bytes = st.app.export_coverage_xlsx(&ctx.actor, &ctx.meta).await?;
     Ok(xlsx_response("coverage", bytes))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct UsersQuery {
-    pub role: Option<String>,
-    pub page: Option<i64>,
-}
-
-#[derive(Template)]
-#[template(path = "users.html")]
-struct UsersPage {
-    c: Chrome,
-    role: String,
-    roles: Vec<(String, String)>,
-    /// (username, name, role, scope, phone)
-    items: Vec<(String, String, String, String, String)>,
-    total: i64,
-    pager: Pager,
-}
-
-/// GET /users
-pub async fn users(
-    State(st): State<AppState>,
-    PageCtx(ctx): PageCtx,
-    Query(q): Query<UsersQuery>,
-) -> Result<Html<String>, PageError> {
-    let role = q.role.clone().unwrap_or_default();
-    let res = st.app.users(&ctx.actor, Some(&role), Page::new(q.page, Some(50)), &ctx.meta).await?;
-    let lang = ctx.lang;
-    let items = res
-        .items
-        .into_iter()
-        .map(|u| {
-            let scope = u
-                .enterprise_name
-                .or(u.department_name)
-                .or(u.district_name)
-                .unwrap_or_else(|| lang.t("city").to_string());
-            (u.username, u.display_name, lang.role_str(&u.role).to_string(), scope, u.phone)
-        })
-        .collect();
-    let query = query_string(&[("role", role.clone())]);
-    let p = UsersPage {
-        c: chrome(&ctx, "users", lang.t("users").into(), "users"),
-        roles: Role::ALL.iter().map(|r| (r.as_str().to_string(), lang.role(*r).to_string())).collect(),
-        role,
-        items,
-        total: res.total,
-        pager: Pager::new("/users", &query, res.page, res.per_page, res.total),
-    };
-    render(&ctx, &p)
 }
 
 #[derive(Template)]

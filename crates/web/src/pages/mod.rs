@@ -14,6 +14,7 @@ pub mod login;
 pub mod metrics;
 pub mod officers;
 pub mod org;
+pub mod users;
 pub mod visits;
 
 use crate::ctx::{urlencode, Ctx};

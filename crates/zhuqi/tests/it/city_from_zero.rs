@@ -152,7 +152,10 @@ async fn a_city_made_with_init_runs_from_the_first_sign_in_to_a_rated_demand() {
             .await;
         let district = city.first_sign_in("district-liandu", &pw, "Liandu-admin-2026").await;
         let (_, pw) = city
-            .create_user(&admin, json!({"username": "coordinator", "display_name": "平台受理员", "role": "coordinator"}))
+            .create_user(
+                &admin,
+                json!({"username": "coordinator", "display_name": "平台受理员", "role": "coordinator"}),
+            )
             .await;
         let coordinator = city.first_sign_in("coordinator", &pw, "Coordinator-2026").await;
         let (s, dept) = city
@@ -181,9 +184,39 @@ async fn a_city_made_with_init_runs_from_the_first_sign_in_to_a_rated_demand() {
                 &district,
                 "enterprises",
                 &[
-                    row(&["统一社会信用代码", "企业名称", "片区", "乡镇街道", "行业代码", "规模", "地址", "联系人", "联系电话"]),
-                    row(&[&c1, "丽水瓯江阀门有限公司", "莲都区", "紫金街道", "C3443", "规上", "紫金路8号", "周建国", "13957800001"]),
-                    row(&[&c2, "丽水括苍茶业有限公司", "莲都区", "紫金街道", "C1530", "规下", "括苍路18号", "叶晓梅", "13957800002"]),
+                    row(&[
+                        "统一社会信用代码",
+                        "企业名称",
+                        "片区",
+                        "乡镇街道",
+                        "行业代码",
+                        "规模",
+                        "地址",
+                        "联系人",
+                        "联系电话",
+                    ]),
+                    row(&[
+                        &c1,
+                        "丽水瓯江阀门有限公司",
+                        "莲都区",
+                        "紫金街道",
+                        "C3443",
+                        "规上",
+                        "紫金路8号",
+                        "周建国",
+                        "13957800001",
+                    ]),
+                    row(&[
+                        &c2,
+                        "丽水括苍茶业有限公司",
+                        "莲都区",
+                        "紫金街道",
+                        "C1530",
+                        "规下",
+                        "括苍路18号",
+                        "叶晓梅",
+                        "13957800002",
+                    ]),
                 ],
             )
             .await;
@@ -228,7 +261,8 @@ async fn a_city_made_with_init_runs_from_the_first_sign_in_to_a_rated_demand() {
         let officer = city.first_sign_in("officer-zhang", &pw, "Officer-zhang-26").await;
 
         // The officer binds the enterprise's contact through its code.
-        let (s, code) = city.call(Method::GET, &format!("/api/v1/enterprises/{ent_id}/code"), Some(&officer), None).await;
+        let (s, code) =
+            city.call(Method::GET, &format!("/api/v1/enterprises/{ent_id}/code"), Some(&officer), None).await;
         assert_eq!(s, StatusCode::OK, "{code}");
         let token = code["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
         let (s, v) =
@@ -262,7 +296,9 @@ async fn a_city_made_with_init_runs_from_the_first_sign_in_to_a_rated_demand() {
         let id = d["id"].as_i64().unwrap();
         let act = |who: String, action: &'static str, body: Value| {
             let city = &city;
-            async move { city.call(Method::POST, &format!("/api/v1/demands/{id}/actions/{action}"), Some(&who), Some(body)).await }
+            async move {
+                city.call(Method::POST, &format!("/api/v1/demands/{id}/actions/{action}"), Some(&who), Some(body)).await
+            }
         };
         let (s, d) = act(coordinator.clone(), "dispatch", json!({"department_id": dept_id})).await;
         assert_eq!(s, StatusCode::OK, "{d}");

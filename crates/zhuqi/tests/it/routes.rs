@@ -41,6 +41,8 @@ enum Obj {
     DistrictReport,
     /// The transport department (city-wide object).
     Department,
+    /// An officer account of district A made for the matrix (outside: one of district B).
+    User,
 }
 
 /// What the route's body looks like.
@@ -102,6 +104,15 @@ enum Body_ {
     /// The department's parent unit as it is: allowed, and nothing changes.
     DepartmentSameJson,
     DepartmentSameForm,
+    /// A new officer of the target district (a fresh username each time).
+    NewUserForm,
+    NewUserJson,
+    /// The target user's own district and home unit again, a new name.
+    UserEditForm,
+    UserPatchJson,
+    /// A wrong current password: 422, nothing changes.
+    PasswordWrongForm,
+    PasswordWrongJson,
 }
 
 struct Spec {
@@ -358,6 +369,23 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("GET", "/my-officer/rate") => s(Obj::None, Empty, Cap(C::MyOfficerRead), OK),
         // A form without a score: the enterprise user gets the field error, nothing is recorded.
         ("POST", "/my-officer/rate") => s(Obj::None, CsrfOnly, Cap(C::MyOfficerRead), StatusCode::UNPROCESSABLE_ENTITY),
+        // People, managed by the admins (issue 12 item 2).
+        ("POST", "/api/v1/users") => s(District, NewUserJson, Cap(C::UserManage), StatusCode::CREATED),
+        ("GET", "/api/v1/users/{id}") | ("GET", "/users/{id}") => s(Obj::User, Empty, Cap(C::UserRead), OK),
+        ("PATCH", "/api/v1/users/{id}") => s(Obj::User, UserPatchJson, Cap(C::UserManage), OK),
+        ("POST", "/api/v1/users/{id}/deactivate")
+        | ("POST", "/api/v1/users/{id}/reactivate")
+        | ("POST", "/api/v1/users/{id}/reset-password")
+        | ("POST", "/api/v1/users/{id}/unlock") => s(Obj::User, Empty, Cap(C::UserManage), OK),
+        ("POST", "/api/v1/me/password") => s(Obj::None, PasswordWrongJson, Signed, StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/users") => s(District, NewUserForm, Cap(C::UserManage), OK),
+        ("POST", "/users/{id}") => s(Obj::User, UserEditForm, Cap(C::UserManage), SEE),
+        ("POST", "/users/{id}/deactivate") | ("POST", "/users/{id}/reactivate") | ("POST", "/users/{id}/unlock") => {
+            s(Obj::User, CsrfOnly, Cap(C::UserManage), SEE)
+        }
+        ("POST", "/users/{id}/reset-password") => s(Obj::User, CsrfOnly, Cap(C::UserManage), OK),
+        ("GET", "/me/password") => s(Obj::None, Empty, Signed, OK),
+        ("POST", "/me/password") => s(Obj::None, PasswordWrongForm, Signed, StatusCode::UNPROCESSABLE_ENTITY),
         ("POST", "/api/v1/officer-ratings") => {
             s(Obj::None, LoginJsonEmpty, Cap(C::MyOfficerRead), StatusCode::UNPROCESSABLE_ENTITY)
         }
@@ -396,6 +424,8 @@ struct Fixture<'a> {
     code_a: String,
     binding_a: i64,
     binding_b: i64,
+    managed_a: i64,
+    managed_b: i64,
     app: &'a TestApp,
 }
 
@@ -437,6 +467,8 @@ fn objects(t: &Fixture<'_>, user: &str, obj: Obj) -> (String, Option<String>) {
             let outside = (u == "district-a").then(|| r(i.district_b));
             return (r(i.district_a), outside);
         }
+        (Obj::User, "district-a") => (t.managed_a, Some(t.managed_b)),
+        (Obj::User, _) => (t.managed_a, None),
         (Obj::Param(p), _) => return (p.to_string(), None),
         (Obj::Department, _) => (i.dept_t, None),
         (Obj::None, _) => return (String::new(), None),
@@ -651,6 +683,38 @@ fn build(
         Body_::DepartmentSameForm => {
             form(b, format!("_csrf={csrf}&parent_unit=%E4%B8%BD%E6%B0%B4%E5%B8%82%E4%BA%BA%E6%B0%91%E6%94%BF%E5%BA%9C"))
         }
+        Body_::NewUserForm => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            form(b, format!("_csrf={csrf}&username=new-{n}&display_name=n{n}&role=officer&district_id={target}&home_department_id={}", t.ids.dept_t))
+        }
+        Body_::NewUserJson => {
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            json(
+                b,
+                serde_json::json!({"username": format!("new-{n}"), "display_name": format!("n{n}"), "role": "officer",
+                    "district_id": target.parse::<i64>().unwrap(), "home_department_id": t.ids.dept_t}),
+            )
+        }
+        Body_::UserEditForm => {
+            let d = if target == t.managed_b.to_string() { t.ids.district_b } else { t.ids.district_a };
+            form(
+                b,
+                format!(
+                    "_csrf={csrf}&display_name=edited&role=officer&district_id={d}&home_department_id={}",
+                    t.ids.dept_t
+                ),
+            )
+        }
+        Body_::UserPatchJson => json(b, serde_json::json!({"display_name": "edited"})),
+        Body_::PasswordWrongForm => form(
+            b,
+            format!(
+                "_csrf={csrf}&current_password=wrong-pass1&new_password=new-pass-123&confirm_password=new-pass-123"
+            ),
+        ),
+        Body_::PasswordWrongJson => {
+            json(b, serde_json::json!({"current_password": "wrong-pass1", "new_password": "new-pass-123"}))
+        }
         Body_::HotSettingsJson => json(
             b,
             serde_json::json!({"min_enterprises": 5, "window_days": 7, "min_similarity_pct": 25, "min_significance_pct": 300}),
@@ -735,7 +799,35 @@ async fn every_route_answers_every_role_as_documented() {
     };
     let (hot_a, hot_b, hot_merge) = (hot(demand_a).await, hot(demand_b).await, hot(demand_c).await);
     let (_, binding_b) = code(app.ids.ent_b1).await;
+    // Two officer accounts for the user administration routes (not signed in by the matrix).
+    let managed = |username: &'static str, district: i64| {
+        let app = &app;
+        async move {
+            let mut tx = app.app.store.begin().await.unwrap();
+            let new = zhuqi_app::accounts::NewAccount {
+                username: username.into(),
+                display_name: username.into(),
+                role: "officer".into(),
+                scope: zhuqi_domain::account::ScopeIds {
+                    district_id: Some(district),
+                    home_department_id: Some(app.ids.dept_t),
+                    ..Default::default()
+                },
+                phone: String::new(),
+            };
+            let policy = zhuqi_domain::password::PasswordPolicy::default();
+            let (id, _) = zhuqi_app::accounts::insert_with_one_time_password(&mut tx, &new, &policy, app.app.now_ms())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            id
+        }
+    };
+    let (managed_a, managed_b) =
+        (managed("managed-a", app.ids.district_a).await, managed("managed-b", app.ids.district_b).await);
     let t = Fixture {
+        managed_a,
+        managed_b,
         code_a,
         binding_a,
         binding_b,
