@@ -288,7 +288,7 @@ async fn a_city_made_with_init_runs_from_the_first_sign_in_to_a_rated_demand() {
                 Method::POST,
                 "/api/v1/demands",
                 Some(&enterprise),
-                Some(json!({"category": "0102", "title": "园区道路限行，原料车辆进不来",
+                Some(json!({"enterprise_id": ent_id, "category": "0102", "title": "园区道路限行，原料车辆进不来",
                     "description": "原料运输车辆无法进入园区，需要办理通行证。"})),
             )
             .await;
